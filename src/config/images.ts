@@ -1,0 +1,89 @@
+/**
+ * Loading images.yaml: YAML → per-entry validation → cross-entry checks. Every problem
+ * in the file is collected before anything is reported, so a user fixes them in one pass.
+ */
+import * as fs from "node:fs";
+import { type BaseDeclaration, baseSchema, completeImage, type ImageSpec, imageSchema } from "./schema";
+import { type Problem, UserError } from "./errors";
+import { parseSourcedYaml } from "./yaml-source";
+import { typeName, validateWith } from "./validate";
+
+export interface ImagesFile {
+  /** The file, as the user named it. */
+  file: string;
+  /** Images the factory rebuilds, in file order. */
+  images: ImageSpec[];
+  /** Explicit base declarations, in file order. */
+  bases: BaseDeclaration[];
+}
+
+/** Reads and validates an images.yaml file. Throws UserError listing every problem. */
+export function loadImagesFile(file: string): ImagesFile {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError([{ file, message: code === "ENOENT" ? "file not found" : `cannot read: ${(e as Error).message}` }]);
+  }
+  return parseImagesText(text, file);
+}
+
+/** Validates images.yaml content. `file` is only used to name the file in errors. */
+export function parseImagesText(text: string, file: string): ImagesFile {
+  const parsed = parseSourcedYaml(text, file);
+  if (!parsed.ok) throw new UserError(parsed.problems);
+  const { yaml } = parsed;
+  const data = yaml.data ?? [];
+  if (!Array.isArray(data)) {
+    throw new UserError([{ file, line: yaml.lineOf([]), message: `must be a YAML list of images, got ${typeName(data)}` }]);
+  }
+
+  const problems: Problem[] = [];
+  const images: ImageSpec[] = [];
+  const bases: BaseDeclaration[] = [];
+  const imageLines = new Map<string, number | undefined>();
+  const baseLines = new Map<string, number | undefined>();
+
+  data.forEach((entry, index) => {
+    const line = yaml.lineOf([index]);
+    if (entry === null || typeof entry !== "object" || Array.isArray(entry)) {
+      problems.push({ file, line, subject: `entry #${index + 1}`, message: `must be a mapping (an image or a base), got ${typeName(entry)}` });
+      return;
+    }
+    const record = entry as Record<string, unknown>;
+    if ("base" in record) {
+      const subject = typeof record.base === "string" ? `base "${record.base}"` : `base #${index + 1}`;
+      const result = validateWith(baseSchema, record, { yaml, basePath: [index], subject });
+      if (!result.ok) return void problems.push(...result.problems);
+      const previous = baseLines.get(result.value.base);
+      if (baseLines.has(result.value.base)) {
+        problems.push({ file, line, subject, message: `is declared twice (first at line ${previous ?? "?"})` });
+      } else {
+        baseLines.set(result.value.base, line);
+        bases.push(result.value);
+      }
+      return;
+    }
+    const subject = typeof record.name === "string" && record.name ? `image "${record.name}"` : `image #${index + 1}`;
+    const result = validateWith(imageSchema, record, { yaml, basePath: [index], subject });
+    if (typeof record.name === "string" && record.name) {
+      if (imageLines.has(record.name)) {
+        problems.push({
+          file,
+          line: yaml.lineOf([index, "name"]),
+          subject,
+          field: "name",
+          message: `duplicate name: "${record.name}" is already used at line ${imageLines.get(record.name) ?? "?"}`,
+        });
+      } else {
+        imageLines.set(record.name, yaml.lineOf([index, "name"]));
+      }
+    }
+    if (!result.ok) return void problems.push(...result.problems);
+    images.push(completeImage(result.value));
+  });
+
+  if (problems.length > 0) throw new UserError(problems);
+  return { file, images, bases };
+}

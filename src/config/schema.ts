@@ -1,0 +1,252 @@
+/**
+ * The images.yaml contract. images.yaml is a YAML list; each entry is either
+ *  - an image the factory rebuilds (it has a `source`), or
+ *  - an explicit base-image declaration (it has a `base`), for bases that must be
+ *    watched differently from the default (another tag policy, platform or interval).
+ * Every object is strict: an unknown key is an error, with a suggestion.
+ */
+import * as path from "node:path";
+import { z } from "zod";
+import { DURATION_PATTERN, parseDuration } from "./duration";
+
+// ---------------------------------------------------------------------------------------------
+// Primitives
+
+/** RFC 1123 label, as Kubernetes requires for names (and as Kargo objects get derived from it). */
+export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+export const dns1123Label = z
+  .string()
+  .max(63, "must be at most 63 characters")
+  .regex(DNS1123_LABEL, "must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit");
+
+/** A registry host, optionally with a port: `ghcr.io`, `localhost:5000`, `registry.example.com`. */
+export const REGISTRY_HOST = /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*(?::[0-9]{1,5})?$/;
+
+export const registryHost = z
+  .string()
+  .max(253, "must be at most 253 characters")
+  .regex(REGISTRY_HOST, "must be a lowercase registry host, optionally with a port (e.g. ghcr.io, localhost:5000)");
+
+/** An OCI repository path (distribution/reference path grammar, lowercase only). */
+export const OCI_REPOSITORY = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
+
+export const ociRepository = z
+  .string()
+  .max(255, "must be at most 255 characters")
+  .regex(OCI_REPOSITORY, "must be a lowercase OCI repository path such as owner/image (letters, digits, '.', '_', '-', separated by '/')");
+
+/** A GitHub `owner/name`. */
+export const OWNER_REPO = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
+
+export const ownerRepo = z
+  .string()
+  .regex(OWNER_REPO, "must be a GitHub repository as owner/name")
+  .refine((v) => !v.endsWith(".git") && v.split("/")[1] !== "." && v.split("/")[1] !== "..", "must be owner/name without .git");
+
+/** Whether `name` is a valid git branch name by git-check-ref-format's rules. */
+export function isValidGitRefName(name: string): boolean {
+  if (name.length === 0 || name.length > 255) return false;
+  if (name === "@" || name.startsWith("/") || name.endsWith("/") || name.endsWith(".")) return false;
+  if (name.startsWith("-")) return false;
+  if (name.includes("..") || name.includes("//") || name.includes("@{")) return false;
+  // Control characters, space and ~ ^ : ? * [ \ are never allowed.
+  if (/[\u0000-\u0020\u007f~^:?*[\\]/.test(name)) return false;
+  return name.split("/").every((part) => part.length > 0 && !part.startsWith(".") && !part.endsWith(".lock"));
+}
+
+export const gitRefName = z.string().refine(isValidGitRefName, "must be a valid git branch name (see git check-ref-format)");
+
+/** A relative path inside a repository: no `..` segment, not absolute, forward slashes. */
+export function relativePathProblem(p: string): string | undefined {
+  if (p.length === 0) return "must not be empty";
+  if (p.includes("\\")) return "must use '/' as the separator";
+  if (p.startsWith("/") || /^[A-Za-z]:/.test(p)) return "must be relative to the repository root, not absolute";
+  if (p.split("/").some((seg) => seg === "..")) return "must not contain '..'";
+  if (/[\u0000-\u001f]/.test(p)) return "must not contain control characters";
+  return undefined;
+}
+
+export const repoPath = z.string().superRefine((p, ctx) => {
+  const problem = relativePathProblem(p);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
+
+export const duration = z.string().superRefine((v, ctx) => {
+  if (!DURATION_PATTERN.test(v)) ctx.addIssue({ code: "custom", message: "must be a duration such as 30m, 12h, 7d or 2w (units s, m, h, d, w)" });
+  else if (parseDuration(v) === undefined) ctx.addIssue({ code: "custom", message: "is too large" });
+});
+
+/** `os/arch[/variant]`, as docker buildx takes it. */
+export const PLATFORM = /^[a-z0-9]+\/[a-z0-9_]+(?:\/[a-z0-9]+)?$/;
+export const platform = z.string().regex(PLATFORM, "must be a platform such as linux/amd64 or linux/arm64");
+
+export const BUILD_ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+// ---------------------------------------------------------------------------------------------
+// Image entries
+
+/** The dispatch inputs the factory knows how to send. */
+export const DISPATCH_INPUTS = ["version_bump", "triggered_by", "base_image", "base_digest"] as const;
+export type DispatchInput = (typeof DISPATCH_INPUTS)[number];
+
+/** What a workflow the factory does not generate is assumed to declare (the original's contract). */
+export const DEFAULT_EXTERNAL_WORKFLOW_INPUTS: DispatchInput[] = ["version_bump", "triggered_by", "base_image"];
+
+const workflowFileName = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]+\.ya?ml$/, "must be a workflow file name under .github/workflows, such as build.yml (no folders)");
+
+const sourceSchema = z.strictObject({
+  /** Where the source lives. Only GitHub is supported. */
+  provider: z
+    .enum(["github", "gitlab"], "must be github")
+    .superRefine((p, ctx) => {
+      if (p === "gitlab") ctx.addIssue({ code: "custom", message: "gitlab is not supported yet; only github" });
+    })
+    .default("github"),
+  /** The source repository, owner/name. */
+  repo: ownerRepo,
+  /** The branch that builds and rebuilds run from. */
+  branch: gitRefName.default("main"),
+  /** The Dockerfile, relative to the repository root. */
+  dockerfile: repoPath.default("Dockerfile"),
+  /** The build context, relative to the repository root (default: the Dockerfile's folder). */
+  context: repoPath.optional(),
+  /** A workflow of the source repo's own; when absent, the factory generates one. */
+  workflow: workflowFileName.optional(),
+  /**
+   * The workflow_dispatch inputs the image's own workflow declares. Only for images with
+   * `workflow`; a generated workflow declares all of them.
+   */
+  workflowInputs: z.array(z.enum(DISPATCH_INPUTS, `must be one of ${DISPATCH_INPUTS.join(", ")}`)).optional(),
+});
+
+const updateSchema = z
+  .strictObject({
+  /** The repository holding the manifest to update, owner/name. */
+  repo: ownerRepo,
+  /** The file (kustomize-set-image: the kustomization.yaml or its folder) to update. */
+  path: repoPath,
+  type: z.enum(["kustomize-set-image", "yaml-update"], "must be kustomize-set-image or yaml-update"),
+  /** For yaml-update: the dotted key whose value becomes the new image reference. */
+  key: z.string().min(1, "must not be empty").optional(),
+  /** The branch the pull request targets. */
+  branch: gitRefName.default("main"),
+  })
+  .superRefine((u, ctx) => {
+    if (u.type === "yaml-update" && !u.key) ctx.addIssue({ code: "custom", path: ["key"], message: "is required when type is yaml-update" });
+    if (u.type !== "yaml-update" && u.key !== undefined) ctx.addIssue({ code: "custom", path: ["key"], message: "only applies when type is yaml-update" });
+  });
+
+export const imageSchema = z
+  .strictObject({
+    name: dns1123Label,
+    registry: registryHost.default("ghcr.io"),
+    repository: ociRepository,
+    source: sourceSchema,
+    rebuildDelay: duration.default("7d"),
+    autoRebuild: z.boolean("must be true or false").default(true),
+    buildArgs: z.record(z.string().regex(BUILD_ARG_NAME, "must be a valid ARG name"), z.string("must be a string (quote numbers)")).default({}),
+    platforms: z.array(platform).min(1, "must list at least one platform").default(["linux/amd64"]),
+    versionBump: z.enum(["patch", "minor", "major"], "must be patch, minor or major").default("patch"),
+    updates: z.array(updateSchema).default([]),
+    /** Which of the image's bases trigger a rebuild: all (default) or only the runtime ones. */
+    rebuildOn: z.enum(["all", "runtime"], "must be all or runtime").default("all"),
+    /** Base references that never trigger a rebuild of this image. */
+    ignoreBases: z.array(z.string().min(1)).default([]),
+  })
+  .superRefine((image, ctx) => {
+    if (image.source.workflowInputs && !image.source.workflow) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["source", "workflowInputs"],
+        message: "only applies to an image with its own source.workflow; a generated workflow declares every input",
+      });
+    }
+    if (image.source.workflowInputs && new Set(image.source.workflowInputs).size !== image.source.workflowInputs.length) {
+      ctx.addIssue({ code: "custom", path: ["source", "workflowInputs"], message: "lists an input twice" });
+    }
+    if (`${image.registry}/${image.repository}`.length > 255) {
+      ctx.addIssue({ code: "custom", path: ["repository"], message: "registry/repository must be at most 255 characters" });
+    }
+  });
+
+// ---------------------------------------------------------------------------------------------
+// Base declarations
+
+export const baseSchema = z
+  .strictObject({
+    /** The base image reference, e.g. node:22-bookworm-slim or gcr.io/distroless/static:nonroot. */
+    base: z.string().min(1, "must be an image reference"),
+    /**
+     * digest: follow the digest of the reference's tag (the default);
+     * semver: follow the newest tag in `constraint` (a semver range);
+     * lexical: follow the lexically greatest tag matching `constraint` (a regex).
+     */
+    tagPolicy: z.enum(["digest", "semver", "lexical"], "must be digest, semver or lexical").default("digest"),
+    constraint: z.string().min(1).optional(),
+    /** The platform whose manifest is watched, e.g. linux/amd64. */
+    platform: z.string().regex(/^[a-z0-9]+\/[a-z0-9_]+$/, "must be os/arch, such as linux/amd64").optional(),
+    /** How often Kargo polls the registry for this base (overrides the registry's default). */
+    interval: duration.optional(),
+  })
+  .superRefine((b, ctx) => {
+    if (b.tagPolicy !== "digest" && !b.constraint) {
+      ctx.addIssue({ code: "custom", path: ["constraint"], message: `is required when tagPolicy is ${b.tagPolicy}` });
+    }
+    if (b.tagPolicy === "digest" && b.constraint !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["constraint"], message: "does not apply when tagPolicy is digest (the reference's tag is followed)" });
+    }
+    if (b.tagPolicy === "lexical" && b.constraint) {
+      try {
+        new RegExp(b.constraint);
+      } catch {
+        ctx.addIssue({ code: "custom", path: ["constraint"], message: "must be a valid regular expression" });
+      }
+    }
+  });
+
+export type ImageInput = z.input<typeof imageSchema>;
+type ParsedImage = z.output<typeof imageSchema>;
+
+/** An image the factory rebuilds, with every default applied. */
+export interface ImageSpec extends Omit<ParsedImage, "source"> {
+  source: Omit<ParsedImage["source"], "context" | "provider" | "workflowInputs"> & {
+    provider: "github";
+    context: string;
+    /** True when the factory generates and owns the build workflow. */
+    generatedWorkflow: boolean;
+    /** The workflow file dispatched for a rebuild. */
+    workflow: string;
+    /** The inputs that workflow declares, which is exactly what a dispatch may send. */
+    workflowInputs: DispatchInput[];
+  };
+}
+
+export type BaseDeclaration = z.output<typeof baseSchema>;
+
+/** The name of the workflow file the factory generates for an image. */
+export function generatedWorkflowFile(imageName: string): string {
+  return `build-${imageName}.yml`;
+}
+
+/** Fills in the defaults that depend on other fields. */
+export function completeImage(parsed: ParsedImage): ImageSpec {
+  const { source } = parsed;
+  const dockerDir = path.posix.dirname(source.dockerfile);
+  const generated = source.workflow === undefined;
+  return {
+    ...parsed,
+    source: {
+      repo: source.repo,
+      branch: source.branch,
+      dockerfile: source.dockerfile,
+      provider: "github",
+      context: source.context ?? dockerDir,
+      generatedWorkflow: generated,
+      workflow: source.workflow ?? generatedWorkflowFile(parsed.name),
+      workflowInputs: generated ? [...DISPATCH_INPUTS] : (source.workflowInputs ?? [...DEFAULT_EXTERNAL_WORKFLOW_INPUTS]),
+    },
+  };
+}

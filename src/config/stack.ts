@@ -1,0 +1,161 @@
+/**
+ * Stack configuration (Pulumi.<stack>.yaml, namespace `image-factory`), validated with zod.
+ *
+ * Each key is a separate Pulumi config value. Plain keys are read as text or objects and
+ * validated here; the one secret (githubToken) is only ever handled as a Pulumi secret
+ * Output and never parsed, logged or returned in plain text.
+ */
+import * as path from "node:path";
+import { z } from "zod";
+import { type Problem, UserError } from "./errors";
+import { dns1123Label, duration, gitRefName, ownerRepo, registryHost, repoPath } from "./schema";
+import { formatPath, suggest } from "./validate";
+
+export const CONFIG_NAMESPACE = "image-factory";
+
+/** Per-registry polling settings for the base-image Warehouses. */
+export const registrySettingsSchema = z.strictObject({
+  /** Polling interval for every base on this registry (overrides the computed default). */
+  interval: duration.optional(),
+  /** Manifest requests per hour the account may spend on polling; drives the default interval. */
+  pullsPerHour: z.number().int().positive().optional(),
+});
+
+export const deliverySchema = z
+  .strictObject({
+    /** direct: Pulumi applies the Kargo objects; gitops: Pulumi commits them for Argo CD to sync. */
+    mode: z.enum(["direct", "gitops"], "must be direct or gitops").default("direct"),
+    /** gitops: the state repository the rendered manifests are committed to. */
+    repo: ownerRepo.optional(),
+    branch: gitRefName.default("main"),
+    /** gitops: the folder in the state repository that holds the manifests. */
+    path: repoPath.default("kargo"),
+    /** The Argo CD Application that syncs the folder (gitops only). */
+    argocd: z
+      .strictObject({
+        name: dns1123Label.default("image-factory"),
+        namespace: dns1123Label.default("argocd"),
+        project: z.string().min(1).default("default"),
+        server: z.string().url().default("https://kubernetes.default.svc"),
+      })
+      .default({ name: "image-factory", namespace: "argocd", project: "default", server: "https://kubernetes.default.svc" }),
+  })
+  .superRefine((d, ctx) => {
+    if (d.mode === "gitops" && !d.repo) ctx.addIssue({ code: "custom", path: ["repo"], message: "is required when mode is gitops" });
+  });
+
+export const githubSettingsSchema = z.strictObject({
+  /** The account (user or organization) the GitHub provider acts on. */
+  owner: z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/, "must be a GitHub user or organization name").optional(),
+  /** The factory's own repository (its analyze workflow refreshes the lock), owner/name. */
+  factoryRepo: ownerRepo.optional(),
+  /** The factory repository's branch the analyze workflow runs on. */
+  factoryBranch: gitRefName.default("main"),
+  /** The factory repository's analyze workflow file. */
+  analyzeWorkflow: z.string().regex(/^[A-Za-z0-9._-]+\.ya?ml$/, "must be a workflow file name").default("analyze.yml"),
+  /** Manage the Actions settings of the source repos the builds need (opt-in). */
+  manageRepoSettings: z.boolean().default(false),
+  /** Manage this stack's GitHub environment on the factory repo (opt-in). */
+  manageEnvironment: z.boolean().default(false),
+  /** Required reviewers of this stack's environment: GitHub user and team IDs. */
+  reviewers: z.strictObject({ users: z.array(z.number().int().positive()).default([]), teams: z.array(z.number().int().positive()).default([]) }).default({ users: [], teams: [] }),
+});
+
+export const kubernetesSettingsSchema = z.strictObject({
+  /** The kubeconfig context to use; the provider's default when absent. */
+  context: z.string().min(1).optional(),
+});
+
+export const promotionSettingsSchema = z.strictObject({
+  /** The fully qualified stack (org/project/stack) this stack promotes from. */
+  from: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, "must be org/project/stack"),
+});
+
+/** Plain (non-secret) stack settings. */
+export const stackSettingsSchema = z.strictObject({
+  /** The images.yaml file, relative to the project folder. */
+  images: z.string().min(1).default("examples/estate/images.yaml"),
+  /** The folder holding images.lock.yaml (default: beside images.yaml). */
+  state: z.string().min(1).optional(),
+  /** The per-environment overlay file (default: stacks/<stack>.yaml when it exists). */
+  overlay: z.string().min(1).optional(),
+  /** The Kargo Project, and so the namespace, that holds the estate. */
+  kargoProject: dns1123Label.default("image-factory"),
+  registries: z.record(registryHost, registrySettingsSchema).default({}),
+  delivery: deliverySchema.default({
+    mode: "direct",
+    branch: "main",
+    path: "kargo",
+    argocd: { name: "image-factory", namespace: "argocd", project: "default", server: "https://kubernetes.default.svc" },
+  }),
+  github: githubSettingsSchema.default({
+    factoryBranch: "main",
+    analyzeWorkflow: "analyze.yml",
+    manageRepoSettings: false,
+    manageEnvironment: false,
+    reviewers: { users: [], teams: [] },
+  }),
+  kubernetes: kubernetesSettingsSchema.default({}),
+  promotion: promotionSettingsSchema.optional(),
+});
+
+export type StackSettings = z.output<typeof stackSettingsSchema> & {
+  /** Absolute images.yaml path. */
+  imagesPath: string;
+  /** Absolute folder of the lock. */
+  stateDir: string;
+};
+
+/** Keys that hold secrets: never read as plain values. */
+export const SECRET_KEYS = ["githubToken", "githubProviderToken"] as const;
+
+const OBJECT_KEYS = new Set(["registries", "delivery", "github", "kubernetes", "promotion"]);
+
+/**
+ * Validates raw config values (key without namespace → string as Pulumi stores it).
+ * `source` names the config file in errors.
+ */
+export function parseStackSettings(raw: Record<string, string>, opts: { source: string; projectDir: string }): StackSettings {
+  const problems: Problem[] = [];
+  const input: Record<string, unknown> = {};
+  const known = [...Object.keys(stackSettingsSchema.shape), ...SECRET_KEYS];
+  for (const [key, text] of Object.entries(raw)) {
+    if ((SECRET_KEYS as readonly string[]).includes(key)) continue;
+    if (!(key in stackSettingsSchema.shape)) {
+      const hint = suggest(key, known);
+      problems.push({ file: opts.source, field: `${CONFIG_NAMESPACE}:${key}`, message: `unknown config key${hint ? `, did you mean ${CONFIG_NAMESPACE}:${hint}?` : ""}` });
+      continue;
+    }
+    if (OBJECT_KEYS.has(key)) {
+      try {
+        input[key] = JSON.parse(text);
+      } catch {
+        problems.push({ file: opts.source, field: `${CONFIG_NAMESPACE}:${key}`, message: "must be an object (set it as a YAML mapping in the stack file)" });
+      }
+    } else {
+      input[key] = text;
+    }
+  }
+  const result = stackSettingsSchema.safeParse(input);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const p = issue.path.filter((s): s is string | number => typeof s !== "symbol");
+      const [key, ...rest] = p;
+      if (issue.code === "unrecognized_keys") {
+        for (const k of issue.keys) {
+          problems.push({ file: opts.source, field: `${CONFIG_NAMESPACE}:${formatPath(p)}${p.length ? "." : ""}${k}`, message: "unknown key" });
+        }
+        continue;
+      }
+      problems.push({ file: opts.source, field: `${CONFIG_NAMESPACE}:${String(key)}${rest.length ? `.${formatPath(rest)}` : ""}`, message: issue.message });
+    }
+  }
+  if (problems.length > 0 || !result.success) throw new UserError(problems);
+  const settings = result.data;
+  const imagesPath = path.resolve(opts.projectDir, settings.images);
+  return {
+    ...settings,
+    imagesPath,
+    stateDir: settings.state ? path.resolve(opts.projectDir, settings.state) : path.dirname(imagesPath),
+  };
+}

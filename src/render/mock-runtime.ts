@@ -1,0 +1,161 @@
+/**
+ * Runs a Pulumi program in-process under Pulumi's mock runtime and records every resource
+ * it registers: type, name, parent, provider, dependencies, options and inputs. Tests and
+ * `image-factory render`/`plan` use it; no Pulumi CLI, cluster or GitHub is involved.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+export interface RecordedResource {
+  urn: string;
+  type: string;
+  name: string;
+  custom: boolean;
+  /** URN of the parent resource (the stack, or a component). */
+  parent?: string;
+  /** Provider reference (`<provider urn>::<id>`), for custom resources. */
+  provider?: string;
+  /** URNs this resource depends on (explicit dependsOn and data dependencies). */
+  dependencies: string[];
+  /** Inputs as registered. Secret values keep Pulumi's secret envelope. */
+  inputs: Record<string, unknown>;
+  protect: boolean;
+  retainOnDelete: boolean;
+  deleteBeforeReplace: boolean;
+  ignoreChanges: string[];
+}
+
+export interface MockRunOptions<T> {
+  project: string;
+  stack: string;
+  organization?: string;
+  /** Config values keyed `<namespace>:<key>`, as Pulumi stores them. */
+  config?: Record<string, string>;
+  /** Which of the config keys are secrets. */
+  secretKeys?: string[];
+  /** Outputs of other stacks, by fully qualified stack name, for StackReference. */
+  stackOutputs?: Record<string, Record<string, unknown>>;
+  /** Answers for provider functions; anything not answered throws, so new calls get noticed. */
+  call?: (token: string, inputs: Record<string, unknown>) => Record<string, unknown> | undefined;
+  program: () => T;
+}
+
+export interface MockRunResult<T> {
+  resources: RecordedResource[];
+  result: T;
+  /** Stack outputs, resolved (secrets keep their envelope). */
+  outputs: Record<string, unknown>;
+}
+
+/** The envelope the Pulumi RPC layer wraps secret values in. */
+export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+const SECRET_VALUE_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+export function isSecretEnvelope(v: unknown): v is { value: unknown } {
+  return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SECRET_SIG] === SECRET_VALUE_SIG;
+}
+
+type RegisterRequest = {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getCustom(): boolean;
+  getProvider(): string;
+  getDependenciesList(): string[];
+  getProtect(): boolean;
+  getRetainondelete?(): boolean;
+  getDeletebeforereplace(): boolean;
+  getIgnorechangesList(): string[];
+};
+
+/**
+ * Runs `program` under mocks. Call it once per process: Pulumi keeps its runtime state
+ * in a process-wide store, so each test file (vitest forks) or CLI run gets one program.
+ */
+export async function runUnderMocks<T>(opts: MockRunOptions<T>): Promise<MockRunResult<T>> {
+  const resources: RecordedResource[] = [];
+  const pendingMeta = new Map<string, Omit<RecordedResource, "inputs" | "urn">>();
+
+  pulumi.runtime.setAllConfig(opts.config ?? {}, opts.secretKeys ?? []);
+  await pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        const meta = pendingMeta.get(`${args.type}::${args.name}`);
+        const state = { ...(args.inputs as Record<string, unknown>) };
+        if (args.type === "pulumi:pulumi:StackReference") {
+          const name = String((args.inputs as { name?: string }).name ?? args.name);
+          const outputs = opts.stackOutputs?.[name];
+          if (outputs === undefined) throw new Error(`no outputs mocked for stack reference ${name}`);
+          return { id: name, state: { name, outputs, secretOutputNames: [] } };
+        }
+        if (meta) {
+          resources.push({ ...meta, urn: "", inputs: args.inputs as Record<string, unknown> });
+        }
+        return { id: args.custom ? `${args.name}-id` : undefined, state };
+      },
+      call(args) {
+        const answer = opts.call?.(args.token, args.inputs as Record<string, unknown>);
+        if (answer === undefined) throw new Error(`unmocked provider function ${args.token}`);
+        return answer;
+      },
+    },
+    opts.project,
+    opts.stack,
+    false,
+    opts.organization ?? "organization",
+  );
+
+  // The mock monitor passes the parent, dependencies and options to nobody; read them
+  // from the raw request before it does.
+  const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: RegisterRequest, cb: unknown): unknown };
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req: RegisterRequest, cb: unknown) => {
+    pendingMeta.set(`${req.getType()}::${req.getName()}`, {
+      type: req.getType(),
+      name: req.getName(),
+      custom: req.getCustom(),
+      parent: req.getParent() || undefined,
+      provider: req.getProvider() || undefined,
+      dependencies: [...req.getDependenciesList()].sort(),
+      protect: req.getProtect(),
+      retainOnDelete: req.getRetainondelete?.() ?? false,
+      deleteBeforeReplace: req.getDeletebeforereplace(),
+      ignoreChanges: [...req.getIgnorechangesList()],
+    });
+    return register(req, cb);
+  };
+
+  let result!: T;
+  await pulumi.runtime.runInPulumiStack(async () => {
+    result = opts.program();
+    const exported = result as unknown;
+    return exported && typeof exported === "object" ? (exported as Record<string, unknown>) : {};
+  });
+  // Registrations run asynchronously after the program returns; wait for all of them.
+  await pulumi.runtime.disconnect();
+  const exported = result as unknown;
+  const outputs = exported && typeof exported === "object" ? await resolveOutputs(exported) : {};
+
+  // The same URN scheme as the mock monitor, so parents and dependencies line up.
+  const stackUrn = (type: string, name: string, parent?: string) => {
+    const parentType = parent ? parent.split("::")[2].split("$").pop() : undefined;
+    const qualified = parentType ? `${parentType}$${type}` : type;
+    return `urn:pulumi:${opts.stack}::${opts.project}::${qualified}::${name}`;
+  };
+  for (const r of resources) r.urn = stackUrn(r.type, r.name, r.parent);
+  return { resources, result, outputs };
+}
+
+async function resolveOutputs(value: unknown): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    out[k] = pulumi.Output.isInstance(v) ? await outputValue(v) : v;
+  }
+  return out;
+}
+
+/** Resolves an Output to its value (a secret comes back wrapped in the secret envelope). */
+export function outputValue<T>(o: pulumi.Output<T>): Promise<unknown> {
+  return new Promise((resolve) => {
+    pulumi.all([o, pulumi.isSecret(o)]).apply(([v, secret]) => resolve(secret ? { [SECRET_SIG]: SECRET_VALUE_SIG, value: v } : v));
+  });
+}
