@@ -5,10 +5,10 @@
  * Everything that can fail on user input (stack config, images.yaml, the lock) is read
  * and validated first: a mistake throws a UserError before a single resource exists.
  */
-import * as path from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import { loadImagesFile } from "./config/images";
 import { readStackConfig } from "./config/pulumi-config";
+import { displayPath } from "./cli/command";
 
 export interface ImageFactoryOutputs {
   /** The Kargo Project (and namespace) holding the estate. */
@@ -26,7 +26,7 @@ export function defineImageFactory(opts: DefineOptions = {}): ImageFactoryOutput
   const projectDir = opts.projectDir ?? process.cwd();
   const config = readStackConfig(projectDir);
   const { settings } = config;
-  const imagesFile = loadImagesFile(path.relative(projectDir, settings.imagesPath) || settings.imagesPath);
+  const imagesFile = loadImagesFile(settings.imagesPath, displayPath(settings.imagesPath, projectDir));
 
   // ---- Nothing above this line registers a resource. ----
 

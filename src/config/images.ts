@@ -17,11 +17,15 @@ export interface ImagesFile {
   bases: BaseDeclaration[];
 }
 
-/** Reads and validates an images.yaml file. Throws UserError listing every problem. */
-export function loadImagesFile(file: string): ImagesFile {
+/**
+ * Reads and validates an images.yaml file. Throws UserError listing every problem.
+ * `file` is named in errors as `shownAs` (e.g. relative to the project).
+ */
+export function loadImagesFile(filePath: string, shownAs: string = filePath): ImagesFile {
+  const file = shownAs;
   let text: string;
   try {
-    text = fs.readFileSync(file, "utf8");
+    text = fs.readFileSync(filePath, "utf8");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new UserError([{ file, message: code === "ENOENT" ? "file not found" : `cannot read: ${(e as Error).message}` }]);

@@ -62,6 +62,10 @@ function describeIssue(issue: z.core.$ZodIssue, actual: unknown): string {
     if (!issue.message.startsWith("Invalid input")) return `${issue.message}, got ${typeName(actual)}`;
     return `must be ${article(issue.expected)}, got ${typeName(actual)}`;
   }
+  if (issue.code === "invalid_key") {
+    // A record key failed its own schema; its message is the useful one.
+    return issue.issues[0]?.message ?? issue.message;
+  }
   if (issue.code === "invalid_value" && !issue.message.startsWith("Invalid")) {
     return `${issue.message}, got ${JSON.stringify(actual)}`;
   }

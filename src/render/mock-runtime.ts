@@ -37,6 +37,11 @@ export interface MockRunOptions<T> {
   /** Answers for provider functions; anything not answered throws, so new calls get noticed. */
   call?: (token: string, inputs: Record<string, unknown>) => Record<string, unknown> | undefined;
   program: () => T;
+  /**
+   * Receives every recorded resource as it is registered. Pass an array to see what was
+   * registered even when the program throws.
+   */
+  recorder?: RecordedResource[];
 }
 
 export interface MockRunResult<T> {
@@ -72,7 +77,7 @@ type RegisterRequest = {
  * in a process-wide store, so each test file (vitest forks) or CLI run gets one program.
  */
 export async function runUnderMocks<T>(opts: MockRunOptions<T>): Promise<MockRunResult<T>> {
-  const resources: RecordedResource[] = [];
+  const resources: RecordedResource[] = opts.recorder ?? [];
   const pendingMeta = new Map<string, Omit<RecordedResource, "inputs" | "urn">>();
 
   pulumi.runtime.setAllConfig(opts.config ?? {}, opts.secretKeys ?? []);
@@ -125,13 +130,23 @@ export async function runUnderMocks<T>(opts: MockRunOptions<T>): Promise<MockRun
   };
 
   let result!: T;
+  let failure: { error: unknown } | undefined;
   await pulumi.runtime.runInPulumiStack(async () => {
-    result = opts.program();
+    // A program that throws leaves an empty stack; the error is rethrown below, after the
+    // runtime has settled (a rejection here would surface as several unhandled ones).
+    try {
+      result = opts.program();
+    } catch (error) {
+      failure = { error };
+      return {};
+    }
     const exported = result as unknown;
     return exported && typeof exported === "object" ? (exported as Record<string, unknown>) : {};
   });
-  // Registrations run asynchronously after the program returns; wait for all of them.
+  // Registrations run asynchronously after the program returns (or throws); wait for all
+  // of them so the record is complete either way.
   await pulumi.runtime.disconnect();
+  if (failure) throw failure.error;
   const exported = result as unknown;
   const outputs = exported && typeof exported === "object" ? await resolveOutputs(exported) : {};
 

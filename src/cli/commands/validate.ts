@@ -18,7 +18,7 @@ Options:
   async run({ values }, io) {
     const file = typeof values.images === "string" ? path.resolve(io.cwd, values.images) : EXAMPLE_IMAGES;
     const shown = displayPath(file, io.cwd);
-    const parsed = loadImagesFile(shown === file ? file : path.relative(io.cwd, file) || file);
+    const parsed = loadImagesFile(file, shown);
     const repos = new Set(parsed.images.map((i) => i.source.repo));
     const generated = parsed.images.filter((i) => i.source.generatedWorkflow).length;
     io.stdout(
