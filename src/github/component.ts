@@ -1,0 +1,90 @@
+/**
+ * GithubEstate: the build workflows the factory owns and the repo settings they need,
+ * declared from planGithubEstate's plain data. Every child uses an explicit provider.
+ */
+import * as github from "@pulumi/github";
+import * as pulumi from "@pulumi/pulumi";
+import type { Estate } from "../model/types";
+import { type GithubSettings, planGithubEstate } from "./estate";
+import { type GithubProviders, providerFor } from "./provider";
+
+export interface GithubEstateArgs {
+  /** The estate; each image's spec decides whether a workflow is generated. */
+  estate: Pick<Estate, "images">;
+  /** The stack's `github` settings (repo settings and environment are opt-in there). */
+  github: GithubSettings;
+  /** One provider per repository owner, keyed by lowercase owner (createGithubProviders). */
+  providers: GithubProviders;
+  /** The environment's name; the stack name by default. */
+  environment?: string;
+  /** How images.yaml and the stack file are named in errors. */
+  files?: { images?: string; config?: string };
+}
+
+export class GithubEstate extends pulumi.ComponentResource {
+  /** The committed workflow files, by image name: `owner/repo:branch:path`. */
+  readonly workflowFiles: Record<string, string>;
+
+  constructor(name: string, args: GithubEstateArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Everything that can fail on user input fails here, before any resource exists.
+    const plan = planGithubEstate(
+      args.estate.images.map((n) => n.spec),
+      args.github,
+      { environment: args.environment ?? pulumi.getStack(), imagesFile: args.files?.images, configFile: args.files?.config },
+    );
+    const repos = [
+      ...plan.workflowFiles.map((f) => f.repo),
+      ...plan.repoPermissions.map((p) => p.repo),
+      ...(plan.environment ? [plan.environment.repo] : []),
+    ];
+    const providerOf = new Map(repos.map((r) => [r, providerFor(args.providers, r)]));
+
+    super("image-factory:github:GithubEstate", name, {}, opts);
+
+    this.workflowFiles = {};
+    for (const file of plan.workflowFiles) {
+      new github.RepositoryFile(
+        `${name}-workflow-${file.image}`,
+        {
+          repository: file.repository,
+          branch: file.branch,
+          file: file.path,
+          content: file.content,
+          commitMessage: file.commitMessage,
+          // Take over a hand-made file of the same name on the first `up`.
+          overwriteOnCreate: true,
+        },
+        { parent: this, provider: providerOf.get(file.repo) },
+      );
+      this.workflowFiles[file.image] = `${file.repo}:${file.branch}:${file.path}`;
+    }
+
+    for (const perms of plan.repoPermissions) {
+      new github.WorkflowRepositoryPermissions(
+        `${name}-workflow-permissions-${perms.owner.toLowerCase()}-${perms.repository.toLowerCase()}`,
+        {
+          repository: perms.repository,
+          defaultWorkflowPermissions: perms.defaultWorkflowPermissions,
+          canApprovePullRequestReviews: perms.canApprovePullRequestReviews,
+        },
+        { parent: this, provider: providerOf.get(perms.repo) },
+      );
+    }
+
+    if (plan.environment) {
+      const env = plan.environment;
+      new github.RepositoryEnvironment(
+        `${name}-environment-${env.environment}`,
+        {
+          repository: env.repository,
+          environment: env.environment,
+          reviewers: [{ users: env.reviewers.users, teams: env.reviewers.teams }],
+          deploymentBranchPolicy: env.deploymentBranchPolicy,
+        },
+        { parent: this, provider: providerOf.get(env.repo) },
+      );
+    }
+
+    this.registerOutputs({ workflowFiles: this.workflowFiles });
+  }
+}

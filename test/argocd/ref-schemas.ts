@@ -1,0 +1,45 @@
+// Loads CRD schemas from the shared reference folder (next to the repository, or
+// IMAGE_FACTORY_REF_DIR). A clone without it skips the schema tests and says so.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import Ajv, { type ValidateFunction } from "ajv";
+import { parseAllDocuments } from "yaml";
+
+const REPO_ROOT = path.resolve(__dirname, "..", "..");
+
+export const REF_DIR = process.env.IMAGE_FACTORY_REF_DIR ?? path.resolve(REPO_ROOT, "..", "shared", "ref");
+
+export function refFile(relative: string): string | undefined {
+  const file = path.join(REF_DIR, relative);
+  return fs.existsSync(file) ? file : undefined;
+}
+
+type Schema = Record<string, unknown>;
+
+/**
+ * The API server drops fields a structural schema does not name; close every object that
+ * lists its properties, so a misspelt field fails here instead of vanishing in the cluster.
+ */
+function closed(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(closed);
+  if (!schema || typeof schema !== "object") return schema;
+  const s = schema as Schema;
+  const out: Schema = {};
+  for (const [k, v] of Object.entries(s)) out[k] = k === "properties" ? Object.fromEntries(Object.entries(v as Schema).map(([p, ps]) => [p, closed(ps)])) : closed(v);
+  if (s.properties && s.additionalProperties === undefined && !s["x-kubernetes-preserve-unknown-fields"]) out.additionalProperties = false;
+  return out;
+}
+
+/** A validator for one served version of a CRD file under the reference folder. */
+export function crdValidator(relative: string, version: string): ValidateFunction {
+  const file = refFile(relative);
+  if (!file) throw new Error(`${relative} not found under ${REF_DIR}`);
+  const crd = parseAllDocuments(fs.readFileSync(file, "utf8"))
+    .map((d) => d.toJS() as { kind?: string; spec?: { versions?: Array<{ name: string; schema?: { openAPIV3Schema?: unknown } }> } })
+    .find((d) => d?.kind === "CustomResourceDefinition");
+  const schema = crd?.spec?.versions?.find((v) => v.name === version)?.schema?.openAPIV3Schema;
+  if (!schema) throw new Error(`${relative} has no schema for ${version}`);
+  // Kubernetes formats (int64, …) and x-kubernetes-* keywords are not JSON Schema's.
+  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+  return ajv.compile(closed(schema) as Schema);
+}
