@@ -5,9 +5,10 @@
 import { parseArgs } from "node:util";
 import { formatProblem, isUserError } from "../config/errors";
 import { type CliIO, type Command, UsageError } from "./command";
+import { analyzeCommand } from "./commands/analyze";
 import { validateCommand } from "./commands/validate";
 
-export const COMMANDS: Command[] = [validateCommand];
+export const COMMANDS: Command[] = [validateCommand, analyzeCommand];
 
 function topHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

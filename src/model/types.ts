@@ -7,7 +7,7 @@ import type { BaseDeclaration, ImageSpec } from "../config/schema";
 
 /** A normalized base reference as recorded in the lock, with where it came from. */
 export interface BaseUse {
-  /** Fully normalized reference: `<registry>/<repository>:<tag>[@<digest>]`. */
+  /** Fully normalized reference: `<registry>/<repository>[:<tag>][@<digest>]`. */
   reference: string;
   /** On the final stage's FROM chain (true) or only used while building (false). */
   runtime: boolean;

@@ -1,0 +1,179 @@
+/**
+ * Where Dockerfiles come from: a local tree laid out as <root>/<owner>/<repo>/<path> (the
+ * example estate, tests, air-gapped use) or the GitHub contents API at the image's branch.
+ *
+ * GitHub reads retry what is worth retrying: 5xx and network errors with exponential backoff,
+ * 429 and secondary rate limits after Retry-After, a 403 primary rate limit after
+ * x-ratelimit-reset. Each failure ends as one SourceError with a message for the user; the
+ * caller reports it against that image and carries on with the others.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { ImageSpec } from "../config/schema";
+
+/** Reading one image's Dockerfile failed; the message is meant for the user. */
+export class SourceError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "SourceError";
+  }
+}
+
+export interface DockerfileSource {
+  /** Where the image's Dockerfile is read from, for messages (e.g. acme/app@main:Dockerfile). */
+  locate(image: ImageSpec): string;
+  /** The Dockerfile's text; throws SourceError. */
+  read(image: ImageSpec): Promise<string>;
+}
+
+/** `<owner>/<repo>@<branch>:<path>`: names a Dockerfile independently of where it is read. */
+export function sourceLocation(image: ImageSpec): string {
+  return `${image.source.repo}@${image.source.branch}:${image.source.dockerfile}`;
+}
+
+/** Reads DIR/<owner>/<repo>/<dockerfile> (the branch is not part of the layout). */
+export function localSource(root: string, show: (file: string) => string = (f) => f): DockerfileSource {
+  const fileOf = (image: ImageSpec) => path.join(root, ...image.source.repo.split("/"), ...image.source.dockerfile.split("/"));
+  return {
+    locate: (image) => show(fileOf(image)),
+    async read(image) {
+      const file = fileOf(image);
+      try {
+        return await fs.promises.readFile(file, "utf8");
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === "ENOENT") throw new SourceError(`Dockerfile not found: ${show(file)} (is --source-root right?)`);
+        if (code === "EISDIR") throw new SourceError(`${show(file)} is a folder, not a Dockerfile`);
+        throw new SourceError(`cannot read ${show(file)}: ${(e as Error).message}`);
+      }
+    },
+  };
+}
+
+/** The part of the fetch API used here, so tests can pass a fake. */
+export type FetchLike = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; signal?: AbortSignal },
+) => Promise<{ status: number; headers: { get(name: string): string | null }; text(): Promise<string> }>;
+
+export interface GitHubSourceOptions {
+  /** A token (GITHUB_TOKEN); public repositories can be read without one, at a low rate limit. */
+  token?: string;
+  fetch?: FetchLike;
+  /** The API root, for GitHub Enterprise Server. */
+  apiUrl?: string;
+  /** Attempts per file, the first included. */
+  maxAttempts?: number;
+  /** First backoff delay; doubles per retry. */
+  baseDelayMs?: number;
+  /** A server asking to wait longer than this is reported instead of waited for. */
+  maxDelayMs?: number;
+  /** Per-request timeout. */
+  timeoutMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+  /** Current time in ms (for x-ratelimit-reset). */
+  now?: () => number;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Retry-After: delay-seconds or an HTTP date. */
+function retryAfterMs(value: string | null, now: number): number | undefined {
+  if (value === null) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const at = Date.parse(trimmed);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+export function githubSource(options: GitHubSourceOptions = {}): DockerfileSource {
+  const doFetch: FetchLike = options.fetch ?? ((url, init) => fetch(url, init));
+  const api = (options.apiUrl ?? "https://api.github.com").replace(/\/+$/, "");
+  const maxAttempts = options.maxAttempts ?? 5;
+  const baseDelay = options.baseDelayMs ?? 1000;
+  const maxDelay = options.maxDelayMs ?? 60_000;
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const sleep = options.sleep ?? defaultSleep;
+  const now = options.now ?? Date.now;
+  const headers: Record<string, string> = {
+    Accept: "application/vnd.github.raw+json",
+    "X-GitHub-Api-Version": "2022-11-28",
+    "User-Agent": "image-factory",
+  };
+  if (options.token) headers.Authorization = `Bearer ${options.token}`;
+
+  return {
+    locate: sourceLocation,
+    async read(image) {
+      const { repo, branch, dockerfile } = image.source;
+      const where = sourceLocation(image);
+      const encodedPath = dockerfile.split("/").map(encodeURIComponent).join("/");
+      const url = `${api}/repos/${repo}/contents/${encodedPath}?ref=${encodeURIComponent(branch)}`;
+
+      let lastProblem = "";
+      for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+        let wait: number | undefined;
+        let response: Awaited<ReturnType<FetchLike>>;
+        try {
+          response = await doFetch(url, { method: "GET", headers, signal: AbortSignal.timeout(timeoutMs) });
+        } catch (e) {
+          lastProblem = `network error: ${(e as Error).message}`;
+          if (attempt < maxAttempts) await sleep(baseDelay * 2 ** (attempt - 1));
+          continue;
+        }
+        const { status } = response;
+        if (status === 200) {
+          try {
+            return await response.text();
+          } catch (e) {
+            lastProblem = `network error while reading the response: ${(e as Error).message}`;
+            if (attempt < maxAttempts) await sleep(baseDelay * 2 ** (attempt - 1));
+            continue;
+          }
+        }
+        const remaining = response.headers.get("x-ratelimit-remaining");
+        const retryAfter = retryAfterMs(response.headers.get("retry-after"), now());
+        if (status === 404) {
+          throw new SourceError(
+            `not found on GitHub: ${where} (check source.repo, source.branch and source.dockerfile${options.token ? "; the token may lack access to the repository" : "; a private repository needs GITHUB_TOKEN"})`,
+          );
+        }
+        if (status === 401) throw new SourceError(`GitHub rejected the credentials (401) reading ${where}: check GITHUB_TOKEN`);
+        if (status === 403 && remaining === "0") {
+          const reset = Number(response.headers.get("x-ratelimit-reset"));
+          wait = Number.isFinite(reset) && reset > 0 ? Math.max(0, reset * 1000 - now()) : retryAfter ?? baseDelay * 2 ** (attempt - 1);
+          lastProblem = `GitHub API rate limit exceeded${options.token ? "" : " (unauthenticated: set GITHUB_TOKEN for a higher limit)"}`;
+        } else if (status === 403 && retryAfter !== undefined) {
+          wait = retryAfter; // secondary rate limit
+          lastProblem = "GitHub secondary rate limit (403)";
+        } else if (status === 403) {
+          throw new SourceError(`GitHub refused access (403) to ${where}: check GITHUB_TOKEN's permissions`);
+        } else if (status === 429 || status >= 500) {
+          wait = retryAfter ?? baseDelay * 2 ** (attempt - 1);
+          lastProblem = `GitHub answered ${status}`;
+        } else {
+          throw new SourceError(`GitHub answered ${status} reading ${where}`);
+        }
+        if (wait > maxDelay) {
+          throw new SourceError(`${lastProblem} reading ${where}; GitHub asks to wait ${Math.ceil(wait / 1000)}s, try again later`);
+        }
+        if (attempt < maxAttempts) await sleep(wait);
+      }
+      throw new SourceError(`${lastProblem} reading ${where}, after ${maxAttempts} attempts`);
+    },
+  };
+}
+
+/** Runs fn over items with at most `limit` in flight; results keep the items' order. */
+export async function mapWithConcurrency<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index], index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
+}
