@@ -17,3 +17,5 @@ const estate = define();
 
 export const kargoProject = estate.kargoProject;
 export const images = estate.images;
+export const bases = estate.bases;
+export const workflowFiles = estate.workflowFiles;
