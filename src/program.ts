@@ -12,7 +12,10 @@ import { readLock } from "./analysis/lock";
 import { displayPath } from "./cli/command";
 import { loadImagesFile } from "./config/images";
 import { readStackConfig } from "./config/pulumi-config";
+import { declareDelivery } from "./argocd";
 import { createGithubProviders, GithubEstate, githubOwners, githubRepos, planGithubEstate } from "./github";
+import { prepareManifests } from "./gitops";
+import { KargoEstate, type KargoOptions, planKargo } from "./kargo";
 import { buildEstate } from "./model/estate";
 
 export interface ImageFactoryOutputs {
@@ -35,23 +38,44 @@ export function defineImageFactory(opts: DefineOptions = {}): ImageFactoryOutput
   const projectDir = opts.projectDir ?? process.cwd();
   const stack = pulumi.getStack();
   const configFile = `Pulumi.${stack}.yaml`;
-  const { settings, githubProviderToken } = readStackConfig(projectDir);
+  const { settings, githubToken, githubProviderToken } = readStackConfig(projectDir);
   const imagesFile = loadImagesFile(settings.imagesPath, displayPath(settings.imagesPath, projectDir));
   const lock = readLock(settings.stateDir, { shownAs: displayPath(`${settings.stateDir}/images.lock.yaml`, projectDir) });
   const estate = buildEstate(imagesFile, lock);
   const specs = estate.images.map((i) => i.spec);
   const githubRepoList = githubRepos(settings, specs);
   const owners = githubOwners(settings.github.owner, githubRepoList, configFile);
+  const kargoOptions: KargoOptions = {
+    project: settings.kargoProject,
+    registries: settings.registries,
+    factoryRepo: settings.github.factoryRepo,
+    factoryBranch: settings.github.factoryBranch,
+    analyzeWorkflow: settings.github.analyzeWorkflow,
+  };
   // Plans that can reject input run now; the components re-derive the same plain data.
+  const kargoPlan = planKargo(estate, kargoOptions);
   planGithubEstate(specs, settings.github, { environment: stack, imagesFile: imagesFile.file, configFile });
+  const gitops = settings.delivery.mode === "gitops";
+  if (gitops) prepareManifests(kargoPlan.objects);
 
   // ---- Nothing above this line registers a resource. ----
 
-  new k8s.Provider("kubernetes", {
+  const k8sProvider = new k8s.Provider("kubernetes", {
     context: settings.kubernetes.context,
     enableServerSideApply: true,
   });
   const githubProviders = createGithubProviders("github", { owners, token: githubProviderToken });
+
+  // In GitOps mode Argo CD applies the Kargo objects from git; the Secrets never go there.
+  new KargoEstate("kargo", { estate, options: kargoOptions, githubToken, applyObjects: !gitops }, { providers: [k8sProvider] });
+  declareDelivery("delivery", {
+    manifests: kargoPlan.objects,
+    delivery: settings.delivery,
+    kargoProject: settings.kargoProject,
+    githubProviders,
+    k8sProvider,
+    stack,
+  });
 
   const githubEstate = new GithubEstate("github", {
     estate,

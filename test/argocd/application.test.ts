@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildApplication, KARGO_REFRESH_POINTER } from "../../src/argocd/application";
 import { parseStackSettings } from "../../src/config/stack";
-import { crdValidator, REF_DIR, refFile } from "./ref-schemas";
+import { crdValidator, REF_DIR, refFile } from "../helpers/ref-schemas";
 
 const CRD = "argocd-crds/application-crd.yaml";
 

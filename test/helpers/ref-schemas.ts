@@ -40,6 +40,39 @@ export function crdValidator(relative: string, version: string): ValidateFunctio
   const schema = crd?.spec?.versions?.find((v) => v.name === version)?.schema?.openAPIV3Schema;
   if (!schema) throw new Error(`${relative} has no schema for ${version}`);
   // Kubernetes formats (int64, …) and x-kubernetes-* keywords are not JSON Schema's.
-  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+  // Patterns are Go (RE2) regexes: no unicode mode, whose escapes are stricter.
+  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, unicodeRegExp: false });
   return ajv.compile(closed(schema) as Schema);
+}
+
+/**
+ * Validators for Kargo's JSON Schemas (draft 2020-12): `subscriptions/<kind>.json` and
+ * `promotion-steps/<step>-config.json`, which the CRDs leave unchecked.
+ */
+export function kargoJsonSchemas(): { subscription(kind: string): ValidateFunction; step(uses: string): ValidateFunction | undefined } {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const Ajv2020 = require("ajv/dist/2020").default as typeof Ajv;
+  const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false, unicodeRegExp: false });
+  const dir = path.join(REF_DIR, "kargo-schemas");
+  for (const sub of ["promotion-steps", "subscriptions"]) {
+    for (const name of fs.readdirSync(path.join(dir, sub)).filter((f) => f.endsWith(".json"))) {
+      const schema = JSON.parse(fs.readFileSync(path.join(dir, sub, name), "utf8")) as Schema;
+      ajv.addSchema({ ...(withoutMetaSchema(schema) as Schema), $id: `${sub}/${name}` });
+    }
+  }
+  return {
+    subscription: (kind) => ajv.getSchema(`subscriptions/${kind}.json`)!,
+    step: (uses) => ajv.getSchema(`promotion-steps/${uses}-config.json`),
+  };
+}
+
+export function ajvErrors(validate: ValidateFunction): string {
+  return (validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message}${e.params ? ` ${JSON.stringify(e.params)}` : ""}`).join("; ");
+}
+
+/** The files mix draft-07 and 2020-12 `$schema` markers; the keywords they use are common to both. */
+function withoutMetaSchema(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(withoutMetaSchema);
+  if (!schema || typeof schema !== "object") return schema;
+  return Object.fromEntries(Object.entries(schema as Schema).filter(([k]) => k !== "$schema").map(([k, v]) => [k, withoutMetaSchema(v)]));
 }
