@@ -1,8 +1,10 @@
 /**
  * KargoEstate: declares the Kargo objects planned by planKargo, and the Secrets they read.
+ * It only declares resources; every decision is in the pure planKargo.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type { KubernetesObject } from "../gitops/manifests";
 import type { Estate } from "../model/types";
 import { type KargoOptions, planKargo } from "./objects";
 import type { RegistryPolling } from "./polling";
@@ -16,10 +18,16 @@ export interface KargoEstateArgs {
   /** The token the rebuild dispatch and git steps use; kept a secret whatever is passed. */
   githubToken: pulumi.Input<string>;
   /**
-   * Whether Pulumi applies the Kargo objects itself (direct delivery). With GitOps delivery
-   * they are committed for Argo CD instead, and only the Secrets are applied here.
+   * Whether Pulumi applies the Kargo objects itself (direct delivery, the default). With GitOps
+   * delivery they are committed for Argo CD instead, and only the Secrets are applied here.
    */
   applyObjects?: boolean;
+  /**
+   * Whether to create the Project's namespace, labelled so Kargo adopts it for the Project.
+   * Default: when the objects are not applied here (GitOps), because the Secrets must have a
+   * namespace before Argo CD has synced the Project. Never deleted with the stack.
+   */
+  ensureNamespace?: boolean;
 }
 
 export class KargoEstate extends pulumi.ComponentResource {
@@ -27,28 +35,43 @@ export class KargoEstate extends pulumi.ComponentResource {
   readonly project: string;
   /** Polling per registry, for reports. */
   readonly polling: RegistryPolling[];
+  /** The Kargo objects as plain data (what GitOps delivery commits). */
+  readonly objects: KubernetesObject[];
 
   constructor(name: string, args: KargoEstateArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Plan and check first: a UserError or a missing provider leaves nothing registered.
     const plan = planKargo(args.estate, args.options);
+    // An explicit provider: falling back to the ambient kubeconfig could apply the estate to
+    // whatever cluster the machine happens to point at.
+    const provider = kubernetesProviderOf(opts);
+    if (!provider) throw new Error("KargoEstate needs an explicit Kubernetes provider (opts.provider, opts.providers, or its parent's)");
     super("image-factory:kargo:KargoEstate", name, {}, opts);
     this.project = args.options.project;
     this.polling = plan.polling;
-    const token = pulumi.secret(args.githubToken);
+    this.objects = plan.objects;
 
-    const applied = new Map<string, k8s.apiextensions.CustomResource>();
-    let projectResource: pulumi.Resource | undefined;
-    if (args.applyObjects ?? true) {
-      for (const object of plan.objects) {
-        const logical = `${name}-${object.kind.toLowerCase()}-${object.metadata.name}`;
-        const namespaced = object.kind !== "Project";
-        const resource = new k8s.apiextensions.CustomResource(logical, object, {
-          parent: this,
-          // Kargo creates the namespace with the Project and rejects objects in a namespace it does not own.
-          dependsOn: namespaced && projectResource ? [projectResource] : [],
-        });
-        if (!namespaced) projectResource = resource;
-        applied.set(logical, resource);
+    const token = pulumi.secret(args.githubToken);
+    const applyObjects = args.applyObjects ?? true;
+
+    // Kargo creates the namespace with the Project and rejects objects in a namespace it does
+    // not own, so everything namespaced waits for the Project (or for the adopted namespace).
+    let namespaceOwner: pulumi.Resource | undefined;
+    if (applyObjects) {
+      const [project, ...namespaced] = plan.objects;
+      if (project.kind !== "Project") throw new Error("planKargo must put the Project first");
+      namespaceOwner = new k8s.apiextensions.CustomResource(logicalName(name, project), project, { parent: this, provider });
+      for (const object of namespaced) {
+        new k8s.apiextensions.CustomResource(logicalName(name, object), object, { parent: this, provider, dependsOn: [namespaceOwner] });
       }
+    }
+    if (args.ensureNamespace ?? !applyObjects) {
+      namespaceOwner = new k8s.core.v1.Namespace(
+        `${name}-namespace-${this.project}`,
+        // The label Kargo's Project webhook looks for to adopt an existing namespace.
+        { metadata: { name: this.project, labels: { "kargo.akuity.io/project": "true" } } },
+        // The namespace holds the Project's objects, which this stack may not own: never delete it.
+        { parent: this, provider, retainOnDelete: true, dependsOn: namespaceOwner ? [namespaceOwner] : [] },
+      );
     }
 
     const secret = (shape: SecretShape) =>
@@ -57,14 +80,26 @@ export class KargoEstate extends pulumi.ComponentResource {
         {
           metadata: { name: shape.name, namespace: shape.namespace, labels: shape.labels },
           type: "Opaque",
-          stringData: pulumi.all([token]).apply(([t]) => ({ ...shape.plain, [shape.tokenKey]: t })),
+          stringData: token.apply((t) => ({ ...shape.plain, [shape.tokenKey]: t })),
         },
-        { parent: this, dependsOn: projectResource ? [projectResource] : [], additionalSecretOutputs: ["data", "stringData"] },
+        { parent: this, provider, dependsOn: namespaceOwner ? [namespaceOwner] : [], additionalSecretOutputs: ["data", "stringData"] },
       );
-    secret(githubCredentialsSecret(args.options.project));
-    const git = gitCredentialsSecret(args.options.project, plan.gitRepos);
+    secret(githubCredentialsSecret(this.project));
+    const git = gitCredentialsSecret(this.project, plan.gitRepos);
     if (git) secret(git);
 
     this.registerOutputs({ project: this.project });
   }
+}
+
+/** The Kubernetes provider the options name, directly or through the parent. */
+function kubernetesProviderOf(opts?: pulumi.ComponentResourceOptions): pulumi.ProviderResource | undefined {
+  const listed = Array.isArray(opts?.providers) ? opts.providers : Object.values(opts?.providers ?? {});
+  const found = [opts?.provider, ...listed].find((p) => p !== undefined && k8s.Provider.isInstance(p));
+  return found ?? opts?.parent?.getProvider("kubernetes:core/v1:Secret");
+}
+
+/** Stable per kind and name, which planKargo keeps unique. */
+function logicalName(component: string, object: KubernetesObject): string {
+  return `${component}-${object.kind.toLowerCase()}-${object.metadata.name}`;
 }

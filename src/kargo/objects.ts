@@ -8,21 +8,30 @@
  *   Warehouse image-*       one per managed image, on its published X.Y.Z tags
  *   Stage seen-image-*      one per managed image that other images are built FROM
  *   Warehouse source-*      one per managed image: its source repo, limited to the build context
- *   Stage rebuild-*         one per image: one requestedFreight entry per trigger, taken from
- *                           that trigger's observer after requiredSoakTime = rebuildDelay;
- *                           its http step dispatches the image's workflow
+ *   Stage rebuild-*         one per image with a trigger: one requestedFreight entry per
+ *                           origin (base or parent image), taken from that origin's observer
+ *                           after requiredSoakTime = rebuildDelay; each Promotion moves one
+ *                           origin, and its http step dispatches the image's workflow naming
+ *                           that origin (ctx.targetFreight.origin.name) as the base that moved
  *   Stage analyze-*         one per managed image (when the factory repo is configured)
  *   Stage update-*          one per image with `updates`
  *
  * Why an observer: Kargo's soak time only applies to Freight taken from an upstream Stage,
- * and only a Stage that holds Freight (has steps) accrues it.
+ * and only a Stage that holds Freight (has steps) accrues it. A newer Freight replaces the
+ * older one in the observer, whose soak then never completes: rebuildDelay is a debounce.
+ *
+ * Why the source repo is a Warehouse of its own: a commit to the build context may change the
+ * image's bases (so it re-runs the analysis) but is not a new version, so it must not rebuild
+ * the image's children or open update pull requests, as it would in the image's Warehouse.
  */
-import { toGoDuration, parseDuration } from "../config/duration";
+import { parseDuration } from "../config/duration";
+import { UserError } from "../config/errors";
 import type { ImageSpec } from "../config/schema";
 import { dispatchTarget } from "../github/workflow";
 import type { KubernetesObject } from "../gitops/manifests";
 import type { Estate, ImageNode, RebuildTrigger, WatchedBase } from "../model/types";
 import { type EstateNames, estateNames } from "./names";
+import { kargoDuration } from "./durations";
 import { intervalFor, registryPolling, type RegistryPolling, type RegistrySettings } from "./polling";
 
 export const KARGO_API_VERSION = "kargo.akuity.io/v1alpha1";
@@ -46,11 +55,54 @@ export interface KargoOptions {
   factoryBranch?: string;
   /** The factory's analyze workflow file. */
   analyzeWorkflow?: string;
+  /** How images.yaml is named in errors. */
+  imagesFile?: string;
 }
 
-/** Bounds on the dispatch call: a failing call must not be re-sent forever. */
-export const DISPATCH_RETRY = { timeout: "30m", errorThreshold: 3 } as const;
+/** Kargo's git subscription branch pattern (kargo-schemas/subscriptions/git.json). */
+const KARGO_BRANCH = /^[a-zA-Z0-9]([a-zA-Z0-9._/-]*[a-zA-Z0-9_-])?$/;
+/** Kargo's image subscription repoURL pattern (kargo-schemas/subscriptions/image.json). */
+const KARGO_IMAGE_REPO = /^(\w+([.-]\w+)*(:[\d]+)?\/)?(\w+([.-]\w+)*)(\/\w+([.-]\w+)*)*$/;
+
+/**
+ * What images.yaml accepts but Kargo's admission webhook would reject only at apply time
+ * (after other objects were already applied): reported up front, as the user's to fix.
+ */
+function checkKargoLimits(estate: Estate, sourceWarehouses: boolean, file: string): void {
+  const problems: Array<{ file: string; subject: string; field: string; message: string }> = [];
+  for (const node of estate.images) {
+    const subject = `image "${node.spec.name}"`;
+    if (!KARGO_IMAGE_REPO.test(node.repoURL)) {
+      problems.push({ file, subject, field: "repository", message: `${node.repoURL} is not a repository Kargo can watch (it rejects separators such as "--" or "__" inside a name)` });
+    }
+    if (sourceWarehouses && !KARGO_BRANCH.test(node.spec.source.branch)) {
+      problems.push({ file, subject, field: "source.branch", message: "Kargo watches only branches made of letters, digits and . _ / - (starting with a letter or digit, not ending in . or /)" });
+    }
+  }
+  for (const base of estate.bases) {
+    if (!KARGO_IMAGE_REPO.test(base.repoURL)) {
+      problems.push({ file, subject: `base "${base.key}"`, field: "base", message: `${base.repoURL} is not a repository Kargo can watch (it rejects separators such as "--" or "__" inside a name)` });
+    }
+  }
+  if (problems.length > 0) throw new UserError(problems);
+}
+
+/**
+ * Bounds on the dispatch call, so a failing call is never re-sent forever: a 429 or 5xx leaves
+ * the step Running and Kargo re-sends it every DISPATCH_POLL_INTERVAL until the retry timeout
+ * marks it Errored; transport errors count against errorThreshold.
+ */
+export const DISPATCH_RETRY = { timeout: kargoDuration(30 * 60), errorThreshold: 3 } as const;
+/** Per request. */
 export const DISPATCH_REQUEST_TIMEOUT = "30s";
+/** Between re-sends after a 429 or 5xx (GitHub asks for at least a minute after a secondary rate limit). */
+export const DISPATCH_POLL_INTERVAL = "1m";
+/**
+ * Tags examined per poll of an image subscription. Each examined tag costs a manifest GET on
+ * every poll (see polling.ts); only the newest is ever promoted, and Freight already created
+ * stays available, so one is enough.
+ */
+export const IMAGE_DISCOVERY_LIMIT = 1;
 
 const ACCEPT = { name: "Accept", value: "application/vnd.github+json" };
 const API_VERSION = { name: "X-GitHub-Api-Version", value: "2022-11-28" };
@@ -80,11 +132,14 @@ export function triggerOrigin(trigger: RebuildTrigger, estate: Estate, names: Es
     const key = trigger.source.key;
     const base = estate.bases.find((b) => b.key === key);
     if (!base) throw new Error(`trigger names an unknown base ${key}`);
+    const warehouse = names.baseWarehouse.get(key)!;
     return {
-      warehouse: names.baseWarehouse.get(key)!,
+      warehouse,
       observer: names.baseObserver.get(key)!,
       repoURL: base.repoURL,
-      baseImage: lit(trigger.reference),
+      // A digest-followed base keeps its tag; a semver or lexical one moves to a new tag, which
+      // only the Freight knows.
+      baseImage: base.tagPolicy === "digest" ? lit(`${base.repoURL}:${base.tag}`) : taggedReference(base.repoURL, warehouse),
     };
   }
   const parentName = trigger.source.name;
@@ -92,12 +147,12 @@ export function triggerOrigin(trigger: RebuildTrigger, estate: Estate, names: Es
   if (!parent) throw new Error(`trigger names an unknown image ${parentName}`);
   const warehouse = names.imageWarehouse(parentName);
   // The parent's new version: its repository at the tag the Freight carries.
-  return {
-    warehouse,
-    observer: names.imageObserver(parentName),
-    repoURL: parent.repoURL,
-    baseImage: `${lit(`${parent.repoURL}:`)} + (imageFrom(${lit(parent.repoURL)}, warehouse(${lit(warehouse)}))?.Tag ?? "")`,
-  };
+  return { warehouse, observer: names.imageObserver(parentName), repoURL: parent.repoURL, baseImage: taggedReference(parent.repoURL, warehouse) };
+}
+
+/** expr-lang for `<repoURL>:<tag of the image the Warehouse's Freight carries>`. */
+function taggedReference(repoURL: string, warehouse: string): string {
+  return `${lit(`${repoURL}:`)} + (imageFrom(${lit(repoURL)}, warehouse(${lit(warehouse)}))?.Tag ?? "")`;
 }
 
 /**
@@ -149,6 +204,7 @@ function dispatchStep(alias: string, url: string, body: string) {
       headers: [ACCEPT, AUTHORIZATION, API_VERSION, CONTENT_TYPE].map((h) => ({ ...h })),
       body,
       timeout: DISPATCH_REQUEST_TIMEOUT,
+      pollInterval: DISPATCH_POLL_INTERVAL,
       successExpression: "response.status == 204",
       // 4xx is final (bad token, unknown workflow, undeclared input); 429 and 5xx are retried.
       failureExpression: "response.status >= 400 && response.status < 500 && response.status != 429",
@@ -189,8 +245,9 @@ function baseWarehouse(base: WatchedBase, name: string, namespace: string, polli
     Object.assign(image, { imageSelectionStrategy: "Lexical", allowTagsRegexes: [base.constraint] });
   }
   if (base.platform) image.platform = base.platform;
-  // The webhook's defaults, set explicitly so Pulumi sees no drift.
-  Object.assign(image, { strictSemvers: true, discoveryLimit: 20 });
+  // strictSemvers: the webhook's default, set so Pulumi sees no drift. discoveryLimit: see
+  // IMAGE_DISCOVERY_LIMIT (set explicitly, it is kept as written).
+  Object.assign(image, { strictSemvers: true, discoveryLimit: IMAGE_DISCOVERY_LIMIT });
   return {
     apiVersion: KARGO_API_VERSION,
     kind: "Warehouse",
@@ -216,9 +273,11 @@ function imageWarehouse(node: ImageNode, name: string, namespace: string, pollin
           image: {
             repoURL: node.repoURL,
             imageSelectionStrategy: "SemVer",
+            // Any release: the regex admits X.Y.Z only, so no pre-release or `latest`.
+            constraint: ">=0.0.0",
             allowTagsRegexes: [VERSION_TAG_REGEX],
             strictSemvers: true,
-            discoveryLimit: 20,
+            discoveryLimit: IMAGE_DISCOVERY_LIMIT,
           },
         },
       ],
@@ -282,7 +341,7 @@ function rebuildStage(node: ImageNode, estate: Estate, names: EstateNames, names
     spec: {
       requestedFreight: list.map((o) => ({
         origin: { kind: "Warehouse", name: o.warehouse },
-        sources: delay > 0 ? { stages: [o.observer], requiredSoakTime: toGoDuration(delay) } : { stages: [o.observer] },
+        sources: delay > 0 ? { stages: [o.observer], requiredSoakTime: kargoDuration(delay) } : { stages: [o.observer] },
       })),
       promotionTemplate: {
         spec: { steps: [dispatchStep("dispatch", dispatch.url, dispatch.body)] },
@@ -313,30 +372,50 @@ function analyzeStage(node: ImageNode, names: EstateNames, namespace: string, op
   };
 }
 
+/** kustomize-set-image works on a folder: a path naming the kustomization file means its folder. */
+export function kustomizationDir(path: string): string {
+  const parts = path.split("/");
+  const last = parts[parts.length - 1];
+  if (/^(kustomization\.ya?ml|Kustomization)$/.test(last)) return parts.slice(0, -1).join("/") || ".";
+  return path;
+}
+
+/**
+ * One pull request per entry of `updates`, on each new version of the image: clone the target
+ * branch, set the new tag (kustomize-set-image: the image's repoURL gets the tag; yaml-update:
+ * the key gets the tag, not the full reference), commit, push a generated branch, open the PR.
+ * Push and PR only run when the commit step made a commit: a target that already has the
+ * version (or a Promotion run again) must not end in GitHub's "no commits between" error.
+ */
 function updateStage(node: ImageNode, names: EstateNames, namespace: string): KubernetesObject {
   const imageWh = names.imageWarehouse(node.spec.name);
-  // quote(): a tag such as 1.10 must stay a string, not become a number.
-  const tag = `\${{ quote(imageFrom(${lit(node.repoURL)}, warehouse(${lit(imageWh)})).Tag) }}`;
+  const tagOf = `imageFrom(${lit(node.repoURL)}, warehouse(${lit(imageWh)})).Tag`;
+  // A whole field: quote() keeps a tag such as 1.10 a string instead of the number 1.1.
+  const tagValue = `\${{ quote(${tagOf}) }}`;
+  // Inside a longer text: no quote(), which would put quotation marks into the text.
+  const tagText = `\${{ ${tagOf} }}`;
   const steps: unknown[] = [];
   node.spec.updates.forEach((update, i) => {
     const dir = `./update-${i}`;
     const repoURL = `https://github.com/${update.repo}.git`;
-    steps.push({ uses: "git-clone", as: `clone-${i}`, config: { repoURL, checkout: [{ branch: update.branch, path: dir }] } });
+    const committed = `\${{ success() && outputs['commit-${i}']?.commit != outputs['clone-${i}']?.commits?.target }}`;
+    steps.push({ uses: "git-clone", as: `clone-${i}`, config: { repoURL, checkout: [{ branch: update.branch, path: dir, as: "target" }] } });
     if (update.type === "kustomize-set-image") {
-      steps.push({ uses: "kustomize-set-image", as: `set-image-${i}`, config: { path: `${dir}/${update.path}`, images: [{ image: node.repoURL, tag }] } });
+      steps.push({ uses: "kustomize-set-image", as: `set-image-${i}`, config: { path: `${dir}/${kustomizationDir(update.path)}`, images: [{ image: node.repoURL, tag: tagValue }] } });
     } else {
-      steps.push({ uses: "yaml-update", as: `set-value-${i}`, config: { path: `${dir}/${update.path}`, updates: [{ key: update.key, value: tag }] } });
+      steps.push({ uses: "yaml-update", as: `set-value-${i}`, config: { path: `${dir}/${update.path}`, updates: [{ key: update.key, value: tagValue }] } });
     }
-    steps.push({ uses: "git-commit", as: `commit-${i}`, config: { path: dir, message: `Update ${node.spec.name} to ${tag}` } });
-    steps.push({ uses: "git-push", as: `push-${i}`, config: { path: dir, generateTargetBranch: true } });
+    steps.push({ uses: "git-commit", as: `commit-${i}`, config: { path: dir, message: `Update ${node.repoURL} to ${tagText}` } });
+    steps.push({ uses: "git-push", as: `push-${i}`, if: committed, config: { path: dir, generateTargetBranch: true } });
     steps.push({
       uses: "git-open-pr",
       as: `open-pr-${i}`,
+      if: committed,
       config: {
         repoURL,
         sourceBranch: `\${{ outputs['push-${i}'].branch }}`,
         targetBranch: update.branch,
-        title: `Update ${node.repoURL} to ${tag}`,
+        title: `Update ${node.repoURL} to ${tagText}`,
         description: `Opened by Kargo (image-factory) for the new version of ${node.repoURL}.`,
       },
     });
@@ -365,13 +444,17 @@ export interface KargoPlan {
   objects: KubernetesObject[];
   polling: RegistryPolling[];
   names: EstateNames;
-  /** Repositories the git steps of update Stages push to (owner/name), sorted. */
+  /** Repositories Kargo needs git credentials for (owner/name), sorted: update targets, and source repos when analysis is on. */
   gitRepos: string[];
 }
 
 /** Every Kargo object of the estate (no Secrets), sorted by kind then name. */
 export function planKargo(estate: Estate, options: KargoOptions): KargoPlan {
   const ns = options.project;
+  const analysis = options.factoryRepo
+    ? { factoryRepo: options.factoryRepo, factoryBranch: options.factoryBranch ?? "main", analyzeWorkflow: options.analyzeWorkflow ?? "analyze.yml" }
+    : undefined;
+  checkKargoLimits(estate, analysis !== undefined, options.imagesFile ?? "images.yaml");
   const names = estateNames(estate.bases);
   const polling = registryPolling(estate, options.registries ?? {});
   const objects: KubernetesObject[] = [];
@@ -384,9 +467,6 @@ export function planKargo(estate: Estate, options: KargoOptions): KargoPlan {
     objects.push(observerStage(observer, names.baseWarehouse.get(base.key)!, ns));
     stages.push({ name: observer, auto: true });
   }
-  const analysis = options.factoryRepo
-    ? { factoryRepo: options.factoryRepo, factoryBranch: options.factoryBranch ?? "main", analyzeWorkflow: options.analyzeWorkflow ?? "analyze.yml" }
-    : undefined;
   for (const node of estate.images) {
     const name = node.spec.name;
     objects.push(imageWarehouse(node, names.imageWarehouse(name), ns, polling));
@@ -420,8 +500,12 @@ export function planKargo(estate: Estate, options: KargoOptions): KargoPlan {
   const sorted = [project, projectConfig, ...objects].sort(
     (a, b) => order.indexOf(a.kind) - order.indexOf(b.kind) || (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0),
   );
-  assertUniqueNames(sorted);
-  const gitRepos = [...new Set(estate.images.flatMap((i) => i.spec.updates.map((u) => u.repo)))].sort();
+  assertUniqueNames(sorted, options.imagesFile ?? "images.yaml");
+  // Kargo finds git credentials by repoURL: the update targets, and the source repos the
+  // source Warehouses poll (they may be private).
+  const gitRepos = [
+    ...new Set(estate.images.flatMap((i) => [...i.spec.updates.map((u) => u.repo), ...(analysis ? [i.spec.source.repo] : [])])),
+  ].sort();
   return { objects: sorted, polling, names, gitRepos };
 }
 
@@ -430,12 +514,24 @@ export function buildKargoObjects(estate: Estate, options: KargoOptions): Kubern
   return planKargo(estate, options).objects;
 }
 
-function assertUniqueNames(objects: KubernetesObject[]): void {
-  const seen = new Set<string>();
+/**
+ * Readable names are cut and hashed when long, and bases whose readable names collide get a
+ * hash; what is left is two different things asking for one name (e.g. an image named like a
+ * shortened name): the user has to rename one.
+ */
+function assertUniqueNames(objects: KubernetesObject[], file: string): void {
+  const seen = new Map<string, KubernetesObject>();
+  const problems: Array<{ file: string; subject: string; message: string }> = [];
   for (const o of objects) {
-    const id = `${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`;
-    // Names come from hashed, collision-checked slugs; a repeat is a defect, not a user mistake.
-    if (seen.has(id)) throw new Error(`two Kargo objects would be named ${id}`);
-    seen.add(id);
+    const id = `${o.kind}/${o.metadata.name}`;
+    if (seen.has(id)) {
+      problems.push({
+        file,
+        subject: `Kargo ${o.kind} ${o.metadata.name}`,
+        message: "two objects of the estate would get this name; rename one of the images (or declare the base under another reference)",
+      });
+    }
+    seen.set(id, o);
   }
+  if (problems.length > 0) throw new UserError(problems);
 }

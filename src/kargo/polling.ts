@@ -1,33 +1,40 @@
 /**
  * How often the Warehouses poll each registry, and what that costs.
  *
- * Every poll of an image subscription is at least one manifest GET, and a manifest GET is
- * what Docker Hub counts as a pull. With a platform set (or a multi-platform tag) Kargo reads
- * the index and then the platform's manifest, so a poll is counted here as 2 requests.
- * Docker Hub allows an authenticated personal account 100 pulls per hour (and anonymous
- * clients 10 per hour per IP); the default budget for docker.io is 50 per hour, half the
- * account's limit, so builds and people sharing the account keep the other half.
+ * What a poll costs (Kargo v1.11, pkg/image): each poll fetches the manifest of every tag it
+ * examines with a GET, uncached (cacheByTag is off); a new multi-platform digest also costs one
+ * GET per platform manifest, once (they are cached by digest until the controller restarts).
+ * Every image subscription here examines one tag per poll (Digest follows one tag; the SemVer
+ * and Lexical ones set discoveryLimit 1). So a poll is 1 counted manifest GET, plus the rare
+ * per-platform fetches: this plan counts 2 requests per poll, an upper bound.
+ *
+ * Docker Hub counts manifest GETs as pulls. Its limit for an authenticated Personal account is
+ * 200 pulls per 6 hours (about 33 per hour; anonymous clients: 100 per 6 hours per IP address,
+ * shared with everything else behind that address). The default docker.io budget is 20
+ * requests per hour, 60% of the authenticated limit, so builds and people sharing the account
+ * keep 80 pulls every 6 hours. Paid Docker plans have no pull limit: raise `pullsPerHour`.
  */
 import { parseDuration, toGoDuration } from "../config/duration";
 import type { Estate } from "../model/types";
+import { kargoDuration } from "./durations";
 
-/** Manifest requests one poll of one subscription costs (index + platform manifest). */
+/** Counted manifest requests per poll of one subscription (one tag, plus headroom for new digests). */
 export const REQUESTS_PER_POLL = 2;
 
-/** Known registry limits, per hour, for the plan's report. */
+/** Known hard registry limits, per hour, for the plan's report. */
 export const KNOWN_LIMITS: Record<string, { pullsPerHour: number; note: string }> = {
-  "docker.io": { pullsPerHour: 100, note: "Docker Hub, authenticated personal account (anonymous: 10 per IP)" },
+  "docker.io": { pullsPerHour: 200 / 6, note: "Docker Hub, authenticated Personal account: 200 pulls per 6 hours (anonymous: 100 per 6 hours per IP)" },
 };
 
-/** Default polling budget per registry, in manifest requests per hour. */
-export const DEFAULT_BUDGETS: Record<string, number> = { "docker.io": 50 };
+/** Default polling budget per registry, in counted manifest requests per hour. */
+export const DEFAULT_BUDGETS: Record<string, number> = { "docker.io": 20 };
 
 /** Bases move rarely and rebuilds wait days: polling more often than this buys nothing. */
 export const BASE_INTERVAL_FLOOR_SECONDS = 3600;
 /** The factory's own images: a new version should reach children and updates quickly. */
 export const IMAGE_INTERVAL_FLOOR_SECONDS = 600;
 /** Kargo's controller does not reconcile a Warehouse more often than this by default. */
-const KARGO_MIN_INTERVAL_SECONDS = 300;
+export const KARGO_MIN_INTERVAL_SECONDS = 300;
 
 export interface RegistrySettings {
   interval?: string;
@@ -38,13 +45,15 @@ export interface RegistryPolling {
   registry: string;
   /** Warehouses (image subscriptions) polling this registry. */
   subscriptions: number;
-  /** The interval of the registry's subscriptions without an interval of their own. */
+  /** The interval of the registry's subscriptions without an interval of their own (e.g. `1h`). */
   interval: string;
-  /** Expected manifest requests per hour from all of them. */
+  /** The same, in seconds. */
+  intervalSeconds: number;
+  /** Expected counted manifest requests per hour from all of them. */
   requestsPerHour: number;
   /** The budget the default interval is computed against, when the registry has one. */
   budget?: number;
-  /** The registry's known hard limit, when there is one. */
+  /** The registry's known hard limit per hour, when there is one. */
   limit?: number;
   /** Whether the expected requests exceed the budget (or the limit when no budget is set). */
   overBudget: boolean;
@@ -70,7 +79,20 @@ function roundInterval(seconds: number): number {
   return Math.ceil(seconds / step) * step;
 }
 
-/** Per registry: the interval each of its Warehouses polls at, and the requests per hour. */
+function ownSeconds(interval: string): number {
+  const seconds = parseDuration(interval);
+  if (seconds === undefined) throw new Error(`not a duration: ${interval}`);
+  return Math.max(seconds, KARGO_MIN_INTERVAL_SECONDS);
+}
+
+/**
+ * Per registry: the interval its Warehouses poll at and the requests per hour that costs.
+ *
+ *   interval = max(floor, REQUESTS_PER_POLL × Warehouses on the registry × 1h / budget)
+ *
+ * rounded up to 5 minutes (below an hour) or to the hour. Bases with an interval of their own
+ * keep it and are counted in the expected requests, not in the formula.
+ */
 export function registryPolling(estate: Estate, settings: Record<string, RegistrySettings>): RegistryPolling[] {
   const byRegistry = new Map<string, Subscription[]>();
   for (const s of subscriptionsOf(estate)) byRegistry.set(s.registry, [...(byRegistry.get(s.registry) ?? []), s]);
@@ -80,39 +102,41 @@ export function registryPolling(estate: Estate, settings: Record<string, Registr
     const configured = settings[registry] ?? {};
     const budget = configured.pullsPerHour ?? DEFAULT_BUDGETS[registry];
     const floor = Math.max(KARGO_MIN_INTERVAL_SECONDS, Math.min(...subs.map((s) => s.floor)));
+    const own = subs.filter((s) => s.interval !== undefined);
+    const shared = subs.length - own.length;
+    const ownRequests = own.reduce((sum, s) => sum + (REQUESTS_PER_POLL * 3600) / ownSeconds(s.interval!), 0);
     let seconds: number;
     if (configured.interval) {
-      seconds = parseDuration(configured.interval)!;
-    } else if (budget) {
-      // The shortest interval that keeps every subscription of this registry within budget.
-      const needed = (3600 * REQUESTS_PER_POLL * subs.length) / budget;
-      seconds = roundInterval(Math.max(floor, needed));
+      seconds = ownSeconds(configured.interval);
+    } else if (budget !== undefined && shared > 0) {
+      // What is left of the budget after the bases that set their own interval.
+      const left = budget - ownRequests;
+      const needed = left > 0 ? (3600 * REQUESTS_PER_POLL * shared) / left : Infinity;
+      // With nothing left, poll daily and report it over budget rather than never.
+      seconds = Number.isFinite(needed) ? roundInterval(Math.max(floor, needed)) : Math.max(floor, 86400);
     } else {
       seconds = floor;
     }
-    seconds = Math.max(seconds, KARGO_MIN_INTERVAL_SECONDS);
-    const requestsPerHour = subs.reduce((sum, s) => {
-      const own = s.interval ? Math.max(parseDuration(s.interval)!, KARGO_MIN_INTERVAL_SECONDS) : seconds;
-      return sum + (REQUESTS_PER_POLL * 3600) / own;
-    }, 0);
+    const requestsPerHour = ownRequests + (shared * REQUESTS_PER_POLL * 3600) / seconds;
     const limit = KNOWN_LIMITS[registry]?.pullsPerHour;
     result.push({
       registry,
       subscriptions: subs.length,
       interval: toGoDuration(seconds),
+      intervalSeconds: seconds,
       requestsPerHour: Math.round(requestsPerHour * 100) / 100,
       budget,
-      limit,
-      overBudget: requestsPerHour > (budget ?? limit ?? Infinity),
+      limit: limit === undefined ? undefined : Math.round(limit * 100) / 100,
+      overBudget: requestsPerHour > (budget ?? limit ?? Infinity) + 1e-9,
     });
   }
   return result;
 }
 
-/** The interval for one subscription: its own, or its registry's. */
+/** A Warehouse's `interval`, as Kargo stores it: its own (at least Kargo's minimum), or its registry's. */
 export function intervalFor(polling: readonly RegistryPolling[], registry: string, own?: string): string {
-  if (own) return toGoDuration(Math.max(parseDuration(own)!, KARGO_MIN_INTERVAL_SECONDS));
+  if (own) return kargoDuration(ownSeconds(own));
   const entry = polling.find((p) => p.registry === registry);
   if (!entry) throw new Error(`no polling computed for registry ${registry}`);
-  return entry.interval;
+  return kargoDuration(entry.intervalSeconds);
 }

@@ -30,12 +30,15 @@ function escapeRegex(text: string): string {
 }
 
 /**
- * Repository credentials for the update Stages' git steps (clone, push, open PR): Kargo finds
- * them by repoURL, so one Secret matches exactly the repositories those steps use.
+ * Repository credentials for the source Warehouses and the update Stages' git steps (clone,
+ * push, open PR). Kargo finds them by repoURL, so one Secret matches exactly the repositories
+ * those use: `https://github.com/<owner>/<name>` with or without `.git`, as written or in
+ * lowercase (Kargo lowercases git URLs when it normalizes them).
  */
 export function gitCredentialsSecret(project: string, repos: readonly string[]): SecretShape | undefined {
   if (repos.length === 0) return undefined;
-  const alternatives = [...repos].sort().map((r) => escapeRegex(r)).join("|");
+  const forms = [...new Set(repos.flatMap((r) => [r, r.toLowerCase()]))].sort();
+  const alternatives = forms.map((r) => escapeRegex(r)).join("|");
   return {
     name: GIT_CREDENTIALS_SECRET,
     namespace: project,

@@ -76,3 +76,34 @@ function withoutMetaSchema(schema: unknown): unknown {
   if (!schema || typeof schema !== "object") return schema;
   return Object.fromEntries(Object.entries(schema as Schema).filter(([k]) => k !== "$schema").map(([k, v]) => [k, withoutMetaSchema(v)]));
 }
+
+/** A string holding a Kargo expression (`${{ … }}` or `${% … %}`), evaluated only at promotion time. */
+export function isExpression(value: unknown): boolean {
+  return typeof value === "string" && (value.includes("${{") || value.includes("${%"));
+}
+
+/** Keywords about a value's type or form, which an expression string cannot meet until Kargo evaluates it. */
+const VALUE_KEYWORDS = new Set(["type", "pattern", "format", "enum", "const", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "maxLength"]);
+
+function at(data: unknown, pointer: string): unknown {
+  return pointer
+    .split("/")
+    .slice(1)
+    .map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"))
+    .reduce<unknown>((v, key) => (v && typeof v === "object" ? (v as Record<string, unknown>)[key] : undefined), data);
+}
+
+/**
+ * Validates a step config the way Kargo will see it: Kargo evaluates every `${{ }}`/`${% %}`
+ * first (coercing a result such as "3" or "true" to a number or bool) and validates after.
+ * So a value-level error (type, pattern, enum, …) on a string that holds an expression is not
+ * an error yet; everything structural (unknown or missing fields, wrong nesting) still is. A
+ * oneOf/anyOf that fails only because of such a value is reported (a false alarm, never a
+ * false pass). Returns the remaining errors as text, or undefined when valid.
+ */
+export function stepConfigErrors(validate: ValidateFunction, config: unknown): string | undefined {
+  if (validate(config)) return undefined;
+  const remaining = (validate.errors ?? []).filter((e) => !(VALUE_KEYWORDS.has(e.keyword) && isExpression(at(config, e.instancePath))));
+  if (remaining.length === 0) return undefined;
+  return remaining.map((e) => `${e.instancePath || "/"} ${e.message}${e.params ? ` ${JSON.stringify(e.params)}` : ""}`).join("; ");
+}

@@ -1,49 +1,123 @@
 // Every Kargo object the estate declares, checked against Kargo v1.11's CRDs and the JSON
 // Schemas Kargo applies to Warehouse subscriptions and step configs (the CRDs do not).
 import { describe, expect, it } from "vitest";
+import type { KubernetesObject } from "../../src/gitops/manifests";
 import { planKargo } from "../../src/kargo";
-import { ajvErrors, crdValidator, kargoJsonSchemas, REF_DIR, refFile } from "../helpers/ref-schemas";
-import { exampleEstate } from "./fixtures";
+import type { Estate } from "../../src/model/types";
+import { evaluateConfig, promotionEnv, type SimulatedImage } from "../helpers/kargo-expr";
+import { ajvErrors, crdValidator, isExpression, kargoJsonSchemas, REF_DIR, refFile, stepConfigErrors } from "../helpers/ref-schemas";
+import { handEstate } from "./fixtures";
 
 const haveRef = refFile("kargo-crds/kargo.akuity.io_stages.yaml") !== undefined;
-if (!haveRef) console.warn(`Kargo reference schemas not found under ${REF_DIR}: schema validation skipped`);
+if (!haveRef) console.warn(`Kargo reference schemas not found under ${REF_DIR} (set IMAGE_FACTORY_REF_DIR): schema validation skipped`);
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** The example estate, plus variants that exercise the other branches of the builders. */
+function estates(): Array<[string, Estate, string | undefined]> {
+  const tagged = handEstate();
+  tagged.bases = tagged.bases.map((b, i) =>
+    i === 1 ? { ...b, tagPolicy: "semver", constraint: "^3.12.0" } : i === 3 ? { ...b, tagPolicy: "lexical", constraint: "^0\\.\\d+$" } : b,
+  );
+  const long = handEstate();
+  long.images = long.images.map((n) => ({ ...n, spec: { ...n.spec, updates: [...n.spec.updates, { repo: "acme/deploy", path: "apps/kustomization.yaml", type: "kustomize-set-image" as const, branch: "release/v1" }] } }));
+  return [
+    ["example, with analysis", handEstate(), "acme/image-factory"],
+    ["example, without analysis", handEstate(), undefined],
+    ["semver and lexical bases, updates everywhere", { ...tagged, images: long.images }, "acme/image-factory"],
+  ];
+}
+
+/** A Freight for every image subscription of the plan, as a Stage holding them all would. */
+function fullCollection(objects: KubernetesObject[]): Record<string, SimulatedImage[]> {
+  const out: Record<string, SimulatedImage[]> = {};
+  for (const o of objects as Array<KubernetesObject & { spec?: any }>) {
+    if (o.kind !== "Warehouse") continue;
+    out[o.metadata.name] = (o.spec.subscriptions as Array<{ image?: { repoURL: string } }>)
+      .filter((s) => s.image)
+      .map((s, i) => ({ RepoURL: s.image!.repoURL, Tag: "1.2.3", Digest: `sha256:${String(i + 1).repeat(64)}` }));
+  }
+  return out;
+}
 
 describe.skipIf(!haveRef)("Kargo objects against the v1.11 CRDs and JSON Schemas", () => {
-  const { objects } = planKargo(exampleEstate(), { project: "image-factory", factoryRepo: "acme/image-factory" });
   const crd = (kind: string) => crdValidator(`kargo-crds/kargo.akuity.io_${kind.toLowerCase()}s.yaml`, "v1alpha1");
 
-  it("validates every object against its CRD", () => {
-    const validators = new Map<string, ReturnType<typeof crd>>();
-    for (const o of objects) {
-      if (!validators.has(o.kind)) validators.set(o.kind, crd(o.kind));
-      const validate = validators.get(o.kind)!;
-      expect(validate(o), `${o.kind}/${o.metadata.name}: ${ajvErrors(validate)}`).toBe(true);
-    }
-  });
+  for (const [label, estate, factoryRepo] of estates()) {
+    const { objects } = planKargo(estate, { project: "image-factory", factoryRepo });
 
-  it("validates every subscription and step config against Kargo's own schemas", () => {
-    const schemas = kargoJsonSchemas();
-    let steps = 0;
-    for (const o of objects as Array<{ kind: string; metadata: { name: string }; spec?: any }>) {
-      for (const sub of o.kind === "Warehouse" ? o.spec.subscriptions : []) {
-        const [kind] = Object.keys(sub);
-        const validate = schemas.subscription(kind);
-        expect(validate(sub[kind]), `${o.metadata.name} ${kind}: ${ajvErrors(validate)}`).toBe(true);
+    it(`${label}: every object against its CRD, with a valid name`, () => {
+      const validators = new Map<string, ReturnType<typeof crd>>();
+      for (const o of objects) {
+        if (!validators.has(o.kind)) validators.set(o.kind, crd(o.kind));
+        const validate = validators.get(o.kind)!;
+        expect(validate(o), `${o.kind}/${o.metadata.name}: ${ajvErrors(validate)}`).toBe(true);
+        expect(o.metadata.name, `${o.kind} name`).toMatch(DNS1123_LABEL);
+        expect(o.metadata.name.length).toBeLessThanOrEqual(63);
       }
-      for (const step of o.kind === "Stage" ? o.spec.promotionTemplate.spec.steps : []) {
-        const validate = schemas.step(step.uses);
-        expect(validate, `no schema for step ${step.uses}`).toBeDefined();
-        expect(validate!(step.config), `${o.metadata.name} ${step.as}: ${ajvErrors(validate!)}`).toBe(true);
-        steps++;
-      }
-    }
-    expect(steps).toBeGreaterThan(10);
-  });
+    });
 
-  it("the checks can fail: a removed field and a misspelt step field are caught", () => {
+    it(`${label}: every subscription and step config against Kargo's own schemas, before and after evaluation`, () => {
+      const schemas = kargoJsonSchemas();
+      const freight = fullCollection(objects);
+      let steps = 0;
+      for (const o of objects as Array<KubernetesObject & { spec?: any }>) {
+        for (const sub of o.kind === "Warehouse" ? o.spec.subscriptions : []) {
+          const [kind] = Object.keys(sub);
+          const validate = schemas.subscription(kind);
+          expect(validate(sub[kind]), `${o.metadata.name} ${kind}: ${ajvErrors(validate)}`).toBe(true);
+          // Subscriptions are not evaluated: an expression there would be taken literally.
+          expect(JSON.stringify(sub)).not.toMatch(/\$\{[{%]/);
+        }
+        const origins = o.kind === "Stage" ? (o.spec.requestedFreight as Array<{ origin: { name: string } }>).map((r) => r.origin.name) : [];
+        for (const step of o.kind === "Stage" ? o.spec.promotionTemplate.spec.steps : []) {
+          const validate = schemas.step(step.uses);
+          expect(validate, `no schema for step ${step.uses}`).toBeDefined();
+          // As written (expressions not yet evaluated).
+          expect(stepConfigErrors(validate!, step.config), `${o.metadata.name} ${step.as}`).toBeUndefined();
+          // As Kargo validates it: after evaluation, for a Promotion of each requested origin.
+          for (const target of origins) {
+            const env = promotionEnv({
+              stage: o.metadata.name,
+              collection: freight,
+              target,
+              secrets: { "github-credentials": { password: "token" } },
+              outputs: Object.fromEntries(
+                Array.from({ length: 10 }, (_, i) => [
+                  [`clone-${i}`, { commits: { target: "a1" } }],
+                  [`commit-${i}`, { commit: "b2" }],
+                  [`push-${i}`, { branch: "kargo/promotion/p" }],
+                ]).flat(),
+              ),
+            });
+            const evaluated = evaluateConfig(step.config, env);
+            expect(validate!(evaluated), `${o.metadata.name} ${step.as} (promoting ${target}): ${ajvErrors(validate!)}`).toBe(true);
+            expect(JSON.stringify(evaluated)).not.toMatch(/\$\{[{%]/);
+          }
+          steps++;
+        }
+      }
+      expect(steps).toBeGreaterThan(10);
+    });
+  }
+
+  it("the checks can fail: a removed field, a misspelt step field and a day duration are caught", () => {
     const schemas = kargoJsonSchemas();
     expect(schemas.subscription("image")({ repoURL: "docker.io/library/node", semverConstraint: "^1" })).toBe(false);
+    expect(schemas.subscription("image")({ repoURL: "docker.io/library/node:22" })).toBe(false);
     expect(schemas.step("http")!({ url: "https://x", header: [] })).toBe(false);
     expect(crd("Stage")({ apiVersion: "kargo.akuity.io/v1alpha1", kind: "Stage", metadata: { name: "x" }, spec: { requestedFreight: [{ origin: { kind: "Warehouse", name: "w" }, sources: { requiredSoakTime: "7d" } }] } })).toBe(false);
+    expect(crd("Project")({ apiVersion: "kargo.akuity.io/v1alpha1", kind: "Project", metadata: { name: "x" }, spec: { promotionPolicies: [] } })).toBe(false);
+    expect(crd("Warehouse")({ apiVersion: "kargo.akuity.io/v1alpha1", kind: "Warehouse", metadata: { name: "x" }, spec: { interval: "1d", subscriptions: [{}] } })).toBe(false);
+  });
+
+  it("tolerates an expression only where Kargo evaluates it first, never a structural mistake", () => {
+    const push = kargoJsonSchemas().step("git-push")!;
+    expect(isExpression("${{ vars.n }}")).toBe(true);
+    // A number that an expression will provide: fine before evaluation.
+    expect(stepConfigErrors(push, { path: "./x", targetBranch: "main", maxAttempts: "${{ vars.attempts }}" })).toBeUndefined();
+    // A literal that is not a number, or an unknown field, is an error either way.
+    expect(stepConfigErrors(push, { path: "./x", targetBranch: "main", maxAttempts: "three" })).toMatch(/maxAttempts/);
+    expect(stepConfigErrors(push, { path: "./x", targetBranch: "main", branch: "${{ vars.b }}" })).toMatch(/additional/);
   });
 });

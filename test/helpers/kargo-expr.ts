@@ -1,0 +1,411 @@
+// A small evaluator for the subset of expr-lang (the language of Kargo's `${{ }}` / `${% %}`
+// expressions) that the generated objects use, and for Kargo's template rules around it. Tests
+// evaluate generated step configs against a simulated Promotion to see what Kargo would send,
+// instead of only matching the expression text.
+//
+// Supported: string/number/bool/nil literals, map and array literals, identifiers, `.x`,
+// `?.x`, `[i]`, calls, unary `!`, `+ - * /`, comparisons, `&&`, `||`, `??`, `?:`, parentheses,
+// and `let x = …; body`. Anything else is a syntax error, so an unexpected construct fails
+// the test rather than passing unexamined.
+
+type Value = unknown;
+export type Env = Record<string, Value>;
+
+interface Token {
+  kind: "str" | "num" | "id" | "op" | "eof";
+  value: string;
+}
+
+const OPERATORS = ["?.", "??", "==", "!=", ">=", "<=", "&&", "||", "(", ")", "[", "]", "{", "}", ",", ":", ".", "+", "-", "*", "/", "<", ">", "!", "?", ";", "="];
+
+function tokenize(text: string): Token[] {
+  const tokens: Token[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i];
+    if (/\s/.test(c)) {
+      i++;
+    } else if (c === '"' || c === "'") {
+      let j = i + 1;
+      let out = "";
+      while (j < text.length && text[j] !== c) {
+        if (text[j] === "\\") {
+          const e = text[j + 1];
+          const simple: Record<string, string> = { n: "\n", t: "\t", r: "\r", "\\": "\\", '"': '"', "'": "'", "/": "/", b: "\b", f: "\f" };
+          if (e === "u") {
+            out += String.fromCharCode(parseInt(text.slice(j + 2, j + 6), 16));
+            j += 6;
+            continue;
+          }
+          if (!(e in simple)) throw new SyntaxError(`unknown escape \\${e}`);
+          out += simple[e];
+          j += 2;
+        } else {
+          out += text[j++];
+        }
+      }
+      if (j >= text.length) throw new SyntaxError("unterminated string");
+      tokens.push({ kind: "str", value: out });
+      i = j + 1;
+    } else if (/[0-9]/.test(c)) {
+      const m = /^[0-9]+(\.[0-9]+)?/.exec(text.slice(i))!;
+      tokens.push({ kind: "num", value: m[0] });
+      i += m[0].length;
+    } else if (/[A-Za-z_$]/.test(c)) {
+      const m = /^[A-Za-z_$][A-Za-z0-9_]*/.exec(text.slice(i))!;
+      tokens.push({ kind: "id", value: m[0] });
+      i += m[0].length;
+    } else {
+      const op = OPERATORS.find((o) => text.startsWith(o, i));
+      if (!op) throw new SyntaxError(`unexpected character ${c} in ${text}`);
+      tokens.push({ kind: "op", value: op });
+      i += op.length;
+    }
+  }
+  tokens.push({ kind: "eof", value: "" });
+  return tokens;
+}
+
+type Node = (env: Env) => Value;
+
+class Parser {
+  private pos = 0;
+  constructor(private readonly tokens: Token[]) {}
+
+  parseProgram(): Node {
+    const node = this.parseLet();
+    this.expect("eof");
+    return node;
+  }
+
+  private peek(): Token {
+    return this.tokens[this.pos];
+  }
+
+  private isOp(value: string): boolean {
+    const t = this.peek();
+    return t.kind === "op" && t.value === value;
+  }
+
+  private expect(kind: Token["kind"], value?: string): Token {
+    const t = this.tokens[this.pos++];
+    if (t.kind !== kind || (value !== undefined && t.value !== value)) throw new SyntaxError(`expected ${value ?? kind}, got ${t.value || t.kind}`);
+    return t;
+  }
+
+  private parseLet(): Node {
+    const t = this.peek();
+    if (t.kind === "id" && t.value === "let") {
+      this.pos++;
+      const name = this.expect("id").value;
+      this.expect("op", "=");
+      const value = this.parseTernary();
+      this.expect("op", ";");
+      const body = this.parseLet();
+      return (env) => body({ ...env, [name]: value(env) });
+    }
+    return this.parseTernary();
+  }
+
+  private parseTernary(): Node {
+    const cond = this.parseCoalesce();
+    if (!this.isOp("?")) return cond;
+    this.pos++;
+    const yes = this.parseTernary();
+    this.expect("op", ":");
+    const no = this.parseTernary();
+    return (env) => (cond(env) ? yes(env) : no(env));
+  }
+
+  private parseCoalesce(): Node {
+    let left = this.parseOr();
+    while (this.isOp("??")) {
+      this.pos++;
+      const l = left;
+      const right = this.parseOr();
+      left = (env) => l(env) ?? right(env);
+    }
+    return left;
+  }
+
+  private parseOr(): Node {
+    let left = this.parseAnd();
+    while (this.isOp("||")) {
+      this.pos++;
+      const l = left;
+      const right = this.parseAnd();
+      left = (env) => truthy(l(env)) || truthy(right(env));
+    }
+    return left;
+  }
+
+  private parseAnd(): Node {
+    let left = this.parseEquality();
+    while (this.isOp("&&")) {
+      this.pos++;
+      const l = left;
+      const right = this.parseEquality();
+      left = (env) => truthy(l(env)) && truthy(right(env));
+    }
+    return left;
+  }
+
+  private parseEquality(): Node {
+    let left = this.parseComparison();
+    while (this.isOp("==") || this.isOp("!=")) {
+      const op = this.tokens[this.pos++].value;
+      const l = left;
+      const right = this.parseComparison();
+      left = (env) => (op === "==" ? equal(l(env), right(env)) : !equal(l(env), right(env)));
+    }
+    return left;
+  }
+
+  private parseComparison(): Node {
+    let left = this.parseAdditive();
+    while (["<", ">", "<=", ">="].some((o) => this.isOp(o))) {
+      const op = this.tokens[this.pos++].value;
+      const l = left;
+      const right = this.parseAdditive();
+      left = (env) => {
+        const a = l(env) as number;
+        const b = right(env) as number;
+        return op === "<" ? a < b : op === ">" ? a > b : op === "<=" ? a <= b : a >= b;
+      };
+    }
+    return left;
+  }
+
+  private parseAdditive(): Node {
+    let left = this.parseMultiplicative();
+    while (this.isOp("+") || this.isOp("-")) {
+      const op = this.tokens[this.pos++].value;
+      const l = left;
+      const right = this.parseMultiplicative();
+      left = (env) => {
+        const a = l(env);
+        const b = right(env);
+        if (op === "+") {
+          if (typeof a === "string" && typeof b === "string") return a + b;
+          if (typeof a === "number" && typeof b === "number") return a + b;
+          throw new TypeError(`invalid operation: ${typeof a} + ${typeof b}`);
+        }
+        return (a as number) - (b as number);
+      };
+    }
+    return left;
+  }
+
+  private parseMultiplicative(): Node {
+    let left = this.parseUnary();
+    while (this.isOp("*") || this.isOp("/")) {
+      const op = this.tokens[this.pos++].value;
+      const l = left;
+      const right = this.parseUnary();
+      left = (env) => (op === "*" ? (l(env) as number) * (right(env) as number) : (l(env) as number) / (right(env) as number));
+    }
+    return left;
+  }
+
+  private parseUnary(): Node {
+    if (this.isOp("!")) {
+      this.pos++;
+      const operand = this.parseUnary();
+      return (env) => !truthy(operand(env));
+    }
+    if (this.isOp("-")) {
+      this.pos++;
+      const operand = this.parseUnary();
+      return (env) => -(operand(env) as number);
+    }
+    return this.parsePostfix(this.parsePrimary());
+  }
+
+  private parsePrimary(): Node {
+    const t = this.tokens[this.pos++];
+    if (t.kind === "str") return () => t.value;
+    if (t.kind === "num") return () => Number(t.value);
+    if (t.kind === "id") {
+      if (t.value === "true") return () => true;
+      if (t.value === "false") return () => false;
+      if (t.value === "nil") return () => null;
+      if (this.isOp("(")) {
+        const args = this.parseArguments();
+        return (env) => {
+          const fn = env[t.value];
+          if (typeof fn !== "function") throw new ReferenceError(`unknown function ${t.value}`);
+          return (fn as (...a: Value[]) => Value)(...args.map((a) => a(env)));
+        };
+      }
+      return (env) => {
+        if (!(t.value in env)) throw new ReferenceError(`unknown name ${t.value}`);
+        return env[t.value];
+      };
+    }
+    if (t.kind === "op" && t.value === "(") {
+      const inner = this.parseLet();
+      this.expect("op", ")");
+      return inner;
+    }
+    if (t.kind === "op" && t.value === "{") {
+      const pairs: Array<[string, Node]> = [];
+      while (!this.isOp("}")) {
+        if (pairs.length > 0) this.expect("op", ",");
+        const key = this.tokens[this.pos++];
+        if (key.kind !== "str" && key.kind !== "id") throw new SyntaxError(`a map key must be a string or a name, got ${key.value}`);
+        this.expect("op", ":");
+        pairs.push([key.value, this.parseTernary()]);
+      }
+      this.expect("op", "}");
+      return (env) => Object.fromEntries(pairs.map(([k, v]) => [k, v(env)]));
+    }
+    if (t.kind === "op" && t.value === "[") {
+      const items: Node[] = [];
+      while (!this.isOp("]")) {
+        if (items.length > 0) this.expect("op", ",");
+        items.push(this.parseTernary());
+      }
+      this.expect("op", "]");
+      return (env) => items.map((i) => i(env));
+    }
+    throw new SyntaxError(`unexpected ${t.value || t.kind}`);
+  }
+
+  private parseArguments(): Node[] {
+    this.expect("op", "(");
+    const args: Node[] = [];
+    while (!this.isOp(")")) {
+      if (args.length > 0) this.expect("op", ",");
+      args.push(this.parseTernary());
+    }
+    this.expect("op", ")");
+    return args;
+  }
+
+  private parsePostfix(node: Node): Node {
+    for (;;) {
+      if (this.isOp(".") || this.isOp("?.")) {
+        const optional = this.tokens[this.pos++].value === "?.";
+        const name = this.expect("id").value;
+        const target = node;
+        node = (env) => member(target(env), name, optional);
+      } else if (this.isOp("[")) {
+        this.pos++;
+        const index = this.parseTernary();
+        this.expect("op", "]");
+        const target = node;
+        node = (env) => member(target(env), index(env), false);
+      } else {
+        return node;
+      }
+    }
+  }
+}
+
+function truthy(v: Value): boolean {
+  if (typeof v !== "boolean") throw new TypeError(`expected a bool, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function equal(a: Value, b: Value): boolean {
+  return (a ?? null) === (b ?? null);
+}
+
+function member(target: Value, key: Value, optional: boolean): Value {
+  if (target === null || target === undefined) {
+    if (optional) return null;
+    throw new TypeError(`cannot fetch ${String(key)} from nil`);
+  }
+  if (Array.isArray(target) && typeof key === "number") return target[key] ?? null;
+  if (typeof target === "object") return (target as Record<string, Value>)[String(key)] ?? null;
+  throw new TypeError(`cannot fetch ${String(key)} from ${typeof target}`);
+}
+
+/** Evaluates one expression (without delimiters). */
+export function evaluateExpression(expression: string, env: Env): Value {
+  return new Parser(tokenize(expression)).parseProgram()(env);
+}
+
+/** quote(): a string becomes its Go %q form; anything else its JSON, in quotes. */
+function quote(v: Value): string {
+  return typeof v === "string" ? JSON.stringify(v) : `"${JSON.stringify(v)}"`;
+}
+
+/**
+ * A config value as Kargo evaluates it: every `${{ }}` / `${% %}` replaced (a non-string result
+ * by its JSON), then — only when the value held an expression — a result wrapped in quotes
+ * loses them and stays a string, and anything else that parses as a number, bool or JSON
+ * becomes that.
+ */
+export function evaluateTemplate(template: string, env: Env): Value {
+  if (!template.includes("${{") && !template.includes("${%")) return template;
+  const fullEnv: Env = { quote, ...env };
+  let out = "";
+  let rest = template;
+  for (;;) {
+    const starts = [rest.indexOf("${{"), rest.indexOf("${%")].filter((i) => i >= 0);
+    if (starts.length === 0) break;
+    const start = Math.min(...starts);
+    const end = rest.startsWith("${{", start) ? "}}" : "%}";
+    const close = rest.indexOf(end, start + 3);
+    if (close < 0) throw new SyntaxError(`unclosed expression in ${template}`);
+    out += rest.slice(0, start);
+    const value = evaluateExpression(rest.slice(start + 3, close), fullEnv);
+    out += typeof value === "string" ? value : JSON.stringify(value ?? null);
+    rest = rest.slice(close + end.length);
+  }
+  out += rest;
+  if (out.length > 1 && out.startsWith('"') && out.endsWith('"')) return out.slice(1, -1);
+  if (out.trim() !== "" && !Number.isNaN(Number(out))) return Number(out);
+  if (out === "true" || out === "false") return out === "true";
+  try {
+    return JSON.parse(out);
+  } catch {
+    return out;
+  }
+}
+
+/** Every string in a config object evaluated as Kargo does before validating and running a step. */
+export function evaluateConfig(config: unknown, env: Env): unknown {
+  if (typeof config === "string") return evaluateTemplate(config, env);
+  if (Array.isArray(config)) return config.map((c) => evaluateConfig(c, env));
+  if (config && typeof config === "object") return Object.fromEntries(Object.entries(config).map(([k, v]) => [k, evaluateConfig(v, env)]));
+  return config;
+}
+
+export interface SimulatedImage {
+  RepoURL: string;
+  Tag: string;
+  Digest: string;
+}
+
+/**
+ * A Promotion's expression environment: the Freight collection the Stage would hold after
+ * promoting `target` (the target replaces the Freight of its own origin), and Kargo's functions.
+ */
+export function promotionEnv(opts: {
+  stage: string;
+  /** Origin (Warehouse) name → the images its Freight carries. */
+  collection: Record<string, SimulatedImage[]>;
+  /** The Warehouse whose Freight is being promoted. */
+  target: string;
+  secrets?: Record<string, Record<string, string>>;
+  outputs?: Record<string, unknown>;
+}): Env {
+  const imageFrom = (repoURL: string, origin?: { name: string }) => {
+    const origins = origin ? [origin.name] : Object.keys(opts.collection);
+    const found = origins.flatMap((o) => (opts.collection[o] ?? []).filter((i) => i.RepoURL === repoURL));
+    if (!origin && found.length > 1) throw new Error(`ambiguous imageFrom(${repoURL})`);
+    return found[0] ?? null;
+  };
+  return {
+    ctx: { project: "image-factory", stage: opts.stage, promotion: "promo-1", targetFreight: { name: "freight-1", origin: { name: opts.target } } },
+    vars: {},
+    outputs: opts.outputs ?? {},
+    warehouse: (name: string) => ({ kind: "Warehouse", name }),
+    imageFrom,
+    secret: (name: string) => opts.secrets?.[name] ?? {},
+    success: () => true,
+    string: (v: Value) => (typeof v === "string" ? v : JSON.stringify(v)),
+  };
+}
