@@ -22,6 +22,8 @@ export interface RecordedResource {
   retainOnDelete: boolean;
   deleteBeforeReplace: boolean;
   ignoreChanges: string[];
+  /** Outputs the resource asks Pulumi to keep secret (e.g. a Secret's data and stringData). */
+  additionalSecretOutputs: string[];
 }
 
 export interface MockRunOptions<T> {
@@ -36,12 +38,28 @@ export interface MockRunOptions<T> {
   stackOutputs?: Record<string, Record<string, unknown>>;
   /** Answers for provider functions; anything not answered throws, so new calls get noticed. */
   call?: (token: string, inputs: Record<string, unknown>) => Record<string, unknown> | undefined;
-  program: () => T;
+  /**
+   * The program. It may return a promise (an async Pulumi program, or a module loaded with
+   * import()); it is awaited inside the stack, as Pulumi's Node host does.
+   */
+  program: () => T | PromiseLike<T>;
+  /** Run as `pulumi preview` (isDryRun() true; values the mocks do not return stay unknown). */
+  preview?: boolean;
+  /**
+   * Receives the program's pulumi.log messages instead of the console (without an engine the
+   * SDK writes them to the console as `warning: [runtime] ...`).
+   */
+  logs?: LogRecord[];
   /**
    * Receives every recorded resource as it is registered. Pass an array to see what was
    * registered even when the program throws.
    */
   recorder?: RecordedResource[];
+}
+
+export interface LogRecord {
+  severity: "debug" | "info" | "warning" | "error";
+  message: string;
 }
 
 export interface MockRunResult<T> {
@@ -70,6 +88,7 @@ type RegisterRequest = {
   getRetainondelete?(): boolean;
   getDeletebeforereplace(): boolean;
   getIgnorechangesList(): string[];
+  getAdditionalsecretoutputsList?(): string[];
 };
 
 /**
@@ -105,7 +124,7 @@ export async function runUnderMocks<T>(opts: MockRunOptions<T>): Promise<MockRun
     },
     opts.project,
     opts.stack,
-    false,
+    opts.preview ?? false,
     opts.organization ?? "organization",
   );
 
@@ -125,27 +144,33 @@ export async function runUnderMocks<T>(opts: MockRunOptions<T>): Promise<MockRun
       retainOnDelete: req.getRetainondelete?.() ?? false,
       deleteBeforeReplace: req.getDeletebeforereplace(),
       ignoreChanges: [...req.getIgnorechangesList()],
+      additionalSecretOutputs: [...(req.getAdditionalsecretoutputsList?.() ?? [])],
     });
     return register(req, cb);
   };
 
   let result!: T;
   let failure: { error: unknown } | undefined;
-  await pulumi.runtime.runInPulumiStack(async () => {
-    // A program that throws leaves an empty stack; the error is rethrown below, after the
-    // runtime has settled (a rejection here would surface as several unhandled ones).
-    try {
-      result = opts.program();
-    } catch (error) {
-      failure = { error };
-      return {};
-    }
-    const exported = result as unknown;
-    return exported && typeof exported === "object" ? (exported as Record<string, unknown>) : {};
-  });
-  // Registrations run asynchronously after the program returns (or throws); wait for all
-  // of them so the record is complete either way.
-  await pulumi.runtime.disconnect();
+  const restoreConsole = opts.logs ? captureRuntimeLogs(opts.logs) : () => undefined;
+  try {
+    await pulumi.runtime.runInPulumiStack(async () => {
+      // A program that throws leaves an empty stack; the error is rethrown below, after the
+      // runtime has settled (a rejection here would surface as several unhandled ones).
+      try {
+        result = await opts.program();
+      } catch (error) {
+        failure = { error };
+        return {};
+      }
+      const exported = result as unknown;
+      return exported && typeof exported === "object" ? (exported as Record<string, unknown>) : {};
+    });
+    // Registrations run asynchronously after the program returns (or throws); wait for all
+    // of them so the record is complete either way.
+    await pulumi.runtime.disconnect();
+  } finally {
+    restoreConsole();
+  }
   if (failure) throw failure.error;
   const exported = result as unknown;
   const outputs = exported && typeof exported === "object" ? await resolveOutputs(exported) : {};
@@ -168,9 +193,35 @@ async function resolveOutputs(value: unknown): Promise<Record<string, unknown>> 
   return out;
 }
 
-/** Resolves an Output to its value (a secret comes back wrapped in the secret envelope). */
-export function outputValue<T>(o: pulumi.Output<T>): Promise<unknown> {
-  return new Promise((resolve) => {
-    pulumi.all([o, pulumi.isSecret(o)]).apply(([v, secret]) => resolve(secret ? { [SECRET_SIG]: SECRET_VALUE_SIG, value: v } : v));
-  });
+/** What an Output that is unknown during a preview resolves to in outputValue. */
+export const UNKNOWN_OUTPUT = "[unknown until applied]";
+
+type OutputInternals = { isKnown: Promise<boolean>; isSecret: Promise<boolean>; promise(withUnknowns?: boolean): Promise<unknown> };
+
+/**
+ * Resolves an Output to its value (a secret comes back wrapped in the secret envelope). In a
+ * preview an unknown Output resolves to UNKNOWN_OUTPUT: apply() would never run for it.
+ */
+export async function outputValue<T>(o: pulumi.Output<T>): Promise<unknown> {
+  const internals = o as unknown as OutputInternals;
+  const [known, secret] = await Promise.all([internals.isKnown, internals.isSecret]);
+  const value = known ? await internals.promise() : UNKNOWN_OUTPUT;
+  return secret ? { [SECRET_SIG]: SECRET_VALUE_SIG, value } : value;
+}
+
+const RUNTIME_LOG = /^(debug|info|warning|error): \[runtime\] ([\s\S]*)$/;
+
+/** Diverts the SDK's engine-less log lines (console.*) into `into`; returns the undo. */
+function captureRuntimeLogs(into: LogRecord[]): () => void {
+  const methods = ["log", "info", "warn", "error"] as const;
+  const saved = methods.map((m) => console[m]);
+  for (const [i, m] of methods.entries()) {
+    const original = saved[i];
+    console[m] = (...args: unknown[]) => {
+      const match = args.length === 1 && typeof args[0] === "string" ? RUNTIME_LOG.exec(args[0]) : null;
+      if (match) into.push({ severity: match[1] as LogRecord["severity"], message: match[2] });
+      else original.apply(console, args);
+    };
+  }
+  return () => methods.forEach((m, i) => (console[m] = saved[i]));
 }
