@@ -1,21 +1,16 @@
 // The Pulumi program: validate the estate, then declare it. See src/program.ts.
+// Pulumi's Node host runs an exported function and awaits it; its result is the stack outputs
+// (kargoProject, images, bases, workflowFiles, estateRevision).
 import * as pulumi from "@pulumi/pulumi";
 import { formatProblem, isUserError } from "./src/config/errors";
 import { defineImageFactory } from "./src/program";
 
-function define() {
+export = async () => {
   try {
-    return defineImageFactory({ projectDir: __dirname });
+    return await defineImageFactory({ projectDir: __dirname });
   } catch (e) {
     // A mistake in the user's files: print every problem, no stack trace.
     if (isUserError(e)) throw new pulumi.RunError(`invalid configuration:\n${e.problems.map(formatProblem).join("\n")}`);
     throw e;
   }
-}
-
-const estate = define();
-
-export const kargoProject = estate.kargoProject;
-export const images = estate.images;
-export const bases = estate.bases;
-export const workflowFiles = estate.workflowFiles;
+};

@@ -2,21 +2,19 @@
  * The image-factory Pulumi program. index.ts calls defineImageFactory(); tests and the
  * CLI's render run the same function under Pulumi's mock runtime.
  *
- * Everything that can fail on user input (stack config, images.yaml, the lock, the plans
- * of every component) is read and validated first: a mistake throws a UserError before a
- * single resource exists.
+ * Everything that can fail on user input (stack config, images.yaml, the stack's overlay,
+ * the lock, the plans of every component) is read and validated first: a mistake throws a
+ * UserError before a single resource exists.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { readLock } from "./analysis/lock";
-import { displayPath } from "./cli/command";
-import { loadImagesFile } from "./config/images";
 import { readStackConfig } from "./config/pulumi-config";
 import { declareDelivery } from "./argocd";
 import { createGithubProviders, GithubEstate, githubOwners, githubRepos, planGithubEstate } from "./github";
 import { prepareManifests } from "./gitops";
 import { KargoEstate, type KargoOptions, planKargo } from "./kargo";
-import { buildEstate } from "./model/estate";
+import { loadStackEstate } from "./model/stack-estate";
+import { guardPromotion } from "./promotion/guard";
 
 export interface ImageFactoryOutputs {
   /** The Kargo Project (and namespace) holding the estate. */
@@ -27,6 +25,11 @@ export interface ImageFactoryOutputs {
   bases: string[];
   /** The generated workflow files, by image: `owner/repo:branch:path`. */
   workflowFiles: Record<string, string>;
+  /**
+   * The estate revision this stack applied. A stack that promotes from this one applies only
+   * a revision exported here.
+   */
+  estateRevision: string;
 }
 
 export interface DefineOptions {
@@ -34,31 +37,33 @@ export interface DefineOptions {
   projectDir?: string;
 }
 
-export function defineImageFactory(opts: DefineOptions = {}): ImageFactoryOutputs {
+export async function defineImageFactory(opts: DefineOptions = {}): Promise<ImageFactoryOutputs> {
   const projectDir = opts.projectDir ?? process.cwd();
   const stack = pulumi.getStack();
   const configFile = `Pulumi.${stack}.yaml`;
   const { settings, githubToken, githubProviderToken } = readStackConfig(projectDir);
-  const imagesFile = loadImagesFile(settings.imagesPath, displayPath(settings.imagesPath, projectDir));
-  const lock = readLock(settings.stateDir, { shownAs: displayPath(`${settings.stateDir}/images.lock.yaml`, projectDir) });
-  const estate = buildEstate(imagesFile, lock);
+  const { estate, enrolled, revision, registries } = loadStackEstate(settings, { projectDir, stack });
   const specs = estate.images.map((i) => i.spec);
   const githubRepoList = githubRepos(settings, specs);
   const owners = githubOwners(settings.github.owner, githubRepoList, configFile);
   const kargoOptions: KargoOptions = {
     project: settings.kargoProject,
-    registries: settings.registries,
+    registries,
     factoryRepo: settings.github.factoryRepo,
     factoryBranch: settings.github.factoryBranch,
     analyzeWorkflow: settings.github.analyzeWorkflow,
   };
   // Plans that can reject input run now; the components re-derive the same plain data.
   const kargoPlan = planKargo(estate, kargoOptions);
-  planGithubEstate(specs, settings.github, { environment: stack, imagesFile: imagesFile.file, configFile });
+  planGithubEstate(specs, settings.github, { environment: stack, imagesFile: enrolled.file, configFile });
   const gitops = settings.delivery.mode === "gitops";
   if (gitops) prepareManifests(kargoPlan.objects);
 
   // ---- Nothing above this line registers a resource. ----
+
+  // A later environment applies only what its upstream has applied. The guard's
+  // StackReference is a read; on `up` a mismatch throws before anything is declared.
+  if (settings.promotion) await guardPromotion({ from: settings.promotion.from, revision, configFile });
 
   const k8sProvider = new k8s.Provider("kubernetes", {
     context: settings.kubernetes.context,
@@ -67,7 +72,7 @@ export function defineImageFactory(opts: DefineOptions = {}): ImageFactoryOutput
   const githubProviders = createGithubProviders("github", { owners, token: githubProviderToken });
 
   // In GitOps mode Argo CD applies the Kargo objects from git; the Secrets never go there.
-  new KargoEstate("kargo", { estate, options: kargoOptions, githubToken, applyObjects: !gitops }, { providers: [k8sProvider] });
+  new KargoEstate("kargo", { estate, options: kargoOptions, githubToken, applyObjects: !gitops, protect: settings.protect }, { providers: [k8sProvider] });
   declareDelivery("delivery", {
     manifests: kargoPlan.objects,
     delivery: settings.delivery,
@@ -82,7 +87,7 @@ export function defineImageFactory(opts: DefineOptions = {}): ImageFactoryOutput
     github: settings.github,
     providers: githubProviders,
     environment: stack,
-    files: { images: imagesFile.file, config: configFile },
+    files: { images: enrolled.file, config: configFile },
   });
 
   return {
@@ -90,5 +95,6 @@ export function defineImageFactory(opts: DefineOptions = {}): ImageFactoryOutput
     images: estate.images.map((i) => i.spec.name),
     bases: estate.bases.map((b) => b.key),
     workflowFiles: githubEstate.workflowFiles,
+    estateRevision: revision,
   };
 }

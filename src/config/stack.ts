@@ -97,6 +97,11 @@ export const stackSettingsSchema = z.strictObject({
   }),
   kubernetes: kubernetesSettingsSchema.default({}),
   promotion: promotionSettingsSchema.optional(),
+  /**
+   * Protect the Kargo Project and the github-credentials Secret from deletion. Turn it off
+   * for one reviewed `pulumi up` before removing either on purpose.
+   */
+  protect: z.preprocess((v) => (v === "true" ? true : v === "false" ? false : v), z.boolean("must be true or false")).default(true),
 });
 
 export type StackSettings = z.output<typeof stackSettingsSchema> & {

@@ -28,6 +28,12 @@ export interface KargoEstateArgs {
    * namespace before Argo CD has synced the Project. Never deleted with the stack.
    */
   ensureNamespace?: boolean;
+  /**
+   * Declare the Project and the github-credentials Secret with `protect: true` (default), so
+   * no `pulumi up` deletes them by accident: deleting the Project deletes every Warehouse,
+   * Stage and Freight, and without the Secret no rebuild can be dispatched.
+   */
+  protect?: boolean;
 }
 
 export class KargoEstate extends pulumi.ComponentResource {
@@ -52,6 +58,7 @@ export class KargoEstate extends pulumi.ComponentResource {
 
     const token = pulumi.secret(args.githubToken);
     const applyObjects = args.applyObjects ?? true;
+    const protect = args.protect ?? true;
 
     // Kargo creates the namespace with the Project and rejects objects in a namespace it does
     // not own, so everything namespaced waits for the Project (or for the adopted namespace).
@@ -59,7 +66,7 @@ export class KargoEstate extends pulumi.ComponentResource {
     if (applyObjects) {
       const [project, ...namespaced] = plan.objects;
       if (project.kind !== "Project") throw new Error("planKargo must put the Project first");
-      namespaceOwner = new k8s.apiextensions.CustomResource(logicalName(name, project), project, { parent: this, provider });
+      namespaceOwner = new k8s.apiextensions.CustomResource(logicalName(name, project), project, { parent: this, provider, protect });
       for (const object of namespaced) {
         new k8s.apiextensions.CustomResource(logicalName(name, object), object, { parent: this, provider, dependsOn: [namespaceOwner] });
       }
@@ -74,7 +81,7 @@ export class KargoEstate extends pulumi.ComponentResource {
       );
     }
 
-    const secret = (shape: SecretShape) =>
+    const secret = (shape: SecretShape, protectIt: boolean) =>
       new k8s.core.v1.Secret(
         `${name}-secret-${shape.name}`,
         {
@@ -82,11 +89,18 @@ export class KargoEstate extends pulumi.ComponentResource {
           type: "Opaque",
           stringData: token.apply((t) => ({ ...shape.plain, [shape.tokenKey]: t })),
         },
-        { parent: this, provider, dependsOn: namespaceOwner ? [namespaceOwner] : [], additionalSecretOutputs: ["data", "stringData"] },
+        {
+          parent: this,
+          provider,
+          dependsOn: namespaceOwner ? [namespaceOwner] : [],
+          additionalSecretOutputs: ["data", "stringData"],
+          protect: protectIt,
+        },
       );
-    secret(githubCredentialsSecret(this.project));
+    secret(githubCredentialsSecret(this.project), protect);
+    // git-credentials goes away by itself when no image has update targets or source repos.
     const git = gitCredentialsSecret(this.project, plan.gitRepos);
-    if (git) secret(git);
+    if (git) secret(git, false);
 
     this.registerOutputs({ project: this.project });
   }

@@ -64,6 +64,13 @@ describe("stack config", () => {
     expect(errors.join("\n")).toContain("image-factory:registries.docker.io.interval: must be a duration");
   });
 
+  it("protects the critical resources unless protect is false", () => {
+    expect(parseStackSettings({}, opts).protect).toBe(true);
+    expect(parseStackSettings({ protect: "false" }, opts).protect).toBe(false);
+    expect(parseStackSettings({ protect: "true" }, opts).protect).toBe(true);
+    expect(errorsOf({ protect: "no" })).toEqual(["Pulumi.dev.yaml: image-factory:protect: must be true or false"]);
+  });
+
   it("says when an object key is not an object", () => {
     expect(errorsOf({ github: "acme" })).toEqual(["Pulumi.dev.yaml: image-factory:github: must be an object (set it as a YAML mapping in the stack file)"]);
   });

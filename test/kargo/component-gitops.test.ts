@@ -25,7 +25,7 @@ beforeAll(async () => {
         withoutProvider = error;
       }
       const provider = new k8s.Provider("cluster", {});
-      const estate = new KargoEstate("kargo", { estate: handEstate(), options, githubToken, applyObjects: false }, { provider });
+      const estate = new KargoEstate("kargo", { estate: handEstate(), options, githubToken, applyObjects: false, protect: false }, { provider });
       objectsSeen = estate.objects.length;
       return {};
     },
@@ -46,6 +46,10 @@ describe("KargoEstate (GitOps delivery) under mocks", () => {
     expect(children().filter((r) => r.type.startsWith("kubernetes:kargo.akuity.io/"))).toEqual([]);
     expect(objectsSeen).toBe(planKargo(handEstate(), options).objects.length);
     expect(children().map((r) => r.type).sort()).toEqual(["kubernetes:core/v1:Namespace", "kubernetes:core/v1:Secret", "kubernetes:core/v1:Secret"]);
+  });
+
+  it("protects nothing when protect is off (the step before deleting on purpose)", () => {
+    expect(children().filter((r) => r.protect)).toEqual([]);
   });
 
   it("creates the namespace labelled for Kargo to adopt, never deleted with the stack", () => {

@@ -97,6 +97,11 @@ describe("KargoEstate (direct delivery) under mocks", () => {
     expect(outputs).toEqual({ project: "image-factory" });
   });
 
+  it("protects the Project and github-credentials by default, and nothing else", () => {
+    const protectedOnes = children().filter((r) => r.protect).map((r) => `${r.type} ${(r.inputs.metadata as { name: string }).name}`);
+    expect(protectedOnes.sort()).toEqual(["kubernetes:core/v1:Secret github-credentials", "kubernetes:kargo.akuity.io/v1alpha1:Project image-factory"]);
+  });
+
   it("never registers two resources with the same type and name", () => {
     const ids = resources.map((r) => `${r.type}::${r.name}`);
     expect(new Set(ids).size).toBe(ids.length);

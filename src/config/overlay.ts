@@ -1,0 +1,215 @@
+/**
+ * Per-environment overlays (stacks/<stack>.yaml): which images a stack enrolls and how it
+ * treats them, on top of the images.yaml every stack shares.
+ *
+ *   images:                  # which images this environment enrolls (default: all)
+ *     include: [backstage, uv]
+ *     exclude: [e2e-runner]
+ *   defaults:                # for every enrolled image
+ *     autoRebuild: false
+ *     rebuildDelay: 14d
+ *   overrides:               # per image; wins over defaults
+ *     uv: { rebuildDelay: 3d, autoRebuild: true }
+ *   registries:              # polling per registry (merged over the stack's registries)
+ *     docker.io: { interval: 6h, pullsPerHour: 10 }
+ *   bases:                   # polling per base, by image reference
+ *     node:22-bookworm-slim: { interval: 12h }
+ *
+ * Validated like images.yaml: strict keys with suggestions, every problem with its line. An
+ * image named here that images.yaml does not have is an error: a typo would otherwise
+ * silently enroll or configure nothing.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { z } from "zod";
+import { formatReference, InvalidReferenceError, type ImageReference, parseImageReference, repoURL } from "../analysis/reference";
+import type { Lock } from "../analysis/lock";
+import { type Problem, UserError } from "./errors";
+import type { ImagesFile } from "./images";
+import { type BaseDeclaration, dns1123Label, duration, registryHost } from "./schema";
+import { registrySettingsSchema, type StackSettings } from "./stack";
+import { suggest, typeName, validateWith } from "./validate";
+import { parseSourcedYaml, type SourcedYaml } from "./yaml-source";
+
+const imageSettings = z.strictObject({
+  rebuildDelay: duration.optional(),
+  autoRebuild: z.boolean("must be true or false").optional(),
+});
+
+export const overlaySchema = z.strictObject({
+  images: z
+    .strictObject({
+      /** Only these images (default: every image of images.yaml). */
+      include: z.array(dns1123Label).optional(),
+      /** Not these images. */
+      exclude: z.array(dns1123Label).default([]),
+    })
+    .default({ exclude: [] }),
+  defaults: imageSettings.default({}),
+  overrides: z.record(dns1123Label, imageSettings).default({}),
+  registries: z.record(registryHost, registrySettingsSchema).default({}),
+  bases: z.record(z.string().min(1), z.strictObject({ interval: duration })).default({}),
+});
+
+export type Overlay = z.output<typeof overlaySchema> & {
+  /** The file, as named in errors. */
+  file: string;
+  /** Line of a field, for errors found after validation (e.g. an unknown image). */
+  lineOf?: SourcedYaml["lineOf"];
+};
+
+/** Validates overlay text. `file` names the file in errors. */
+export function parseOverlayText(text: string, file: string): Overlay {
+  const parsed = parseSourcedYaml(text, file);
+  if (!parsed.ok) throw new UserError(parsed.problems);
+  const { yaml } = parsed;
+  const data = yaml.data ?? {};
+  if (typeof data !== "object" || data === null || Array.isArray(data)) {
+    throw new UserError([{ file, line: yaml.lineOf([]), message: `must be a mapping (images, defaults, overrides, registries, bases), got ${typeName(data)}` }]);
+  }
+  const result = validateWith(overlaySchema, data, { yaml, basePath: [] });
+  if (!result.ok) throw new UserError(result.problems);
+  const problems: Problem[] = [];
+  for (const [ref, _] of Object.entries(result.value.bases)) {
+    try {
+      const parsedRef = parseImageReference(ref);
+      if (parsedRef.digest !== undefined) problems.push({ file, line: yaml.lineOfKey(["bases"], ref), field: `bases.${ref}`, message: "is pinned by digest and can never move: name the base by tag" });
+    } catch (e) {
+      if (!(e instanceof InvalidReferenceError)) throw e;
+      problems.push({ file, line: yaml.lineOfKey(["bases"], ref), field: `bases.${ref}`, message: `is not an image reference: ${e.reason}` });
+    }
+  }
+  if (problems.length > 0) throw new UserError(problems);
+  return { ...result.value, file, lineOf: yaml.lineOf };
+}
+
+/** Reads an overlay file (a missing file is an error: it was named explicitly). */
+export function loadOverlay(filePath: string, shownAs: string = filePath): Overlay {
+  let text: string;
+  try {
+    text = fs.readFileSync(filePath, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError([{ file: shownAs, message: code === "ENOENT" ? "file not found" : `cannot read: ${(e as Error).message}` }]);
+  }
+  return parseOverlayText(text, shownAs);
+}
+
+/**
+ * The stack's overlay: `image-factory:overlay` when set (it must exist), else
+ * stacks/<stack>.yaml when that exists, else none.
+ */
+export function loadStackOverlay(opts: { projectDir: string; stack: string; overlay?: string }): Overlay | undefined {
+  if (opts.overlay !== undefined) {
+    const file = path.resolve(opts.projectDir, opts.overlay);
+    return loadOverlay(file, shown(file, opts.projectDir));
+  }
+  const file = path.join(opts.projectDir, "stacks", `${opts.stack}.yaml`);
+  return fs.existsSync(file) ? loadOverlay(file, shown(file, opts.projectDir)) : undefined;
+}
+
+export interface ApplyOverlayOptions {
+  /**
+   * The lock. When given, base declarations that no enrolled image uses any more are
+   * dropped, instead of failing the estate as unused declarations.
+   */
+  lock?: Lock;
+}
+
+/**
+ * images.yaml as this environment sees it: only the enrolled images, with the overlay's
+ * rebuildDelay/autoRebuild, and the overlay's base intervals as base declarations. Pure.
+ */
+export function applyOverlay(imagesFile: ImagesFile, overlay: Overlay | undefined, opts: ApplyOverlayOptions = {}): ImagesFile {
+  if (!overlay) return imagesFile;
+  const names = imagesFile.images.map((i) => i.name);
+  const known = new Set(names);
+  const problems: Problem[] = [];
+  const unknownImage = (name: string, at: ReadonlyArray<string | number>, field: string) => {
+    if (known.has(name)) return;
+    const hint = suggest(name, names);
+    problems.push({
+      file: overlay.file,
+      line: overlay.lineOf?.(at),
+      field,
+      message: `names image "${name}", which ${imagesFile.file} does not have${hint ? `; did you mean ${hint}?` : ""}`,
+    });
+  };
+  overlay.images.include?.forEach((n, i) => unknownImage(n, ["images", "include", i], `images.include[${i}]`));
+  overlay.images.exclude.forEach((n, i) => unknownImage(n, ["images", "exclude", i], `images.exclude[${i}]`));
+  for (const n of Object.keys(overlay.overrides)) unknownImage(n, ["overrides", n], `overrides.${n}`);
+
+  const include = overlay.images.include ? new Set(overlay.images.include) : undefined;
+  const exclude = new Set(overlay.images.exclude);
+  for (const n of Object.keys(overlay.overrides)) {
+    if ((include && !include.has(n)) || exclude.has(n)) {
+      problems.push({ file: overlay.file, line: overlay.lineOf?.(["overrides", n]), field: `overrides.${n}`, message: `configures image "${n}", which this overlay does not enroll` });
+    }
+  }
+  if (problems.length > 0) throw new UserError(problems);
+
+  const images = imagesFile.images
+    .filter((i) => (!include || include.has(i.name)) && !exclude.has(i.name))
+    .map((i) => {
+      const own = overlay.overrides[i.name] ?? {};
+      return {
+        ...i,
+        rebuildDelay: own.rebuildDelay ?? overlay.defaults.rebuildDelay ?? i.rebuildDelay,
+        autoRebuild: own.autoRebuild ?? overlay.defaults.autoRebuild ?? i.autoRebuild,
+      };
+    });
+
+  // Base intervals: an existing declaration of the same base gets the interval; otherwise
+  // a digest-following declaration is added (the default way a base is watched).
+  const bases: BaseDeclaration[] = imagesFile.bases.map((b) => ({ ...b }));
+  const keyOf = (text: string) => tagKey(parseImageReference(text));
+  for (const [ref, { interval }] of Object.entries(overlay.bases)) {
+    const key = keyOf(ref);
+    const existing = bases.find((b) => safeKey(b.base) === key);
+    if (existing) existing.interval = interval;
+    else bases.push({ base: ref, tagPolicy: "digest", interval });
+  }
+
+  let kept = bases;
+  if (opts.lock) {
+    const used = new Set<string>();
+    for (const image of images) {
+      for (const b of opts.lock.images[image.name]?.bases ?? []) {
+        const k = safeKey(b.reference);
+        if (k) used.add(k);
+      }
+    }
+    kept = bases.filter((b) => {
+      const k = safeKey(b.base);
+      return k === undefined || used.has(k);
+    });
+  }
+  return { file: imagesFile.file, images, bases: kept };
+}
+
+/** The stack's registry settings with the overlay's merged over them, per field. */
+export function overlayRegistries(registries: StackSettings["registries"], overlay: Overlay | undefined): StackSettings["registries"] {
+  if (!overlay) return registries;
+  const out: StackSettings["registries"] = { ...registries };
+  for (const [host, settings] of Object.entries(overlay.registries)) out[host] = { ...(out[host] ?? {}), ...settings };
+  return Object.fromEntries(Object.keys(out).sort().map((k) => [k, out[k]]));
+}
+
+function tagKey(ref: ImageReference): string {
+  return `${repoURL(ref)}:${ref.tag ?? ""}`;
+}
+
+function safeKey(text: string): string | undefined {
+  try {
+    const ref = parseImageReference(text);
+    return ref.digest === undefined ? tagKey(ref) : formatReference(ref);
+  } catch (e) {
+    if (e instanceof InvalidReferenceError) return undefined; // buildEstate reports it
+    throw e;
+  }
+}
+
+function shown(file: string, projectDir: string): string {
+  const rel = path.relative(projectDir, file);
+  return rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel.split(path.sep).join("/") : file;
+}

@@ -1,0 +1,66 @@
+// The prod stack as the program declares it: stacks/prod.yaml narrows and slows the estate, and
+// the estate revision is still the one dev exports for the same commit.
+import * as path from "node:path";
+import { parseAllDocuments } from "yaml";
+import { beforeAll, expect, it } from "vitest";
+import { readLock } from "../../src/analysis/lock";
+import { loadImagesFile } from "../../src/config/images";
+import { estateRevision, programFingerprint } from "../../src/promotion";
+import { type RecordedResource, runUnderMocks } from "../../src/render/mock-runtime";
+import { readProjectFile, readStackValues } from "../../src/render/stack-files";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+let resources: RecordedResource[];
+let outputs: Record<string, unknown>;
+let devRevision: string;
+
+beforeAll(async () => {
+  const values = readStackValues(readProjectFile(ROOT), { projectDir: ROOT, stack: "prod" });
+  const { defineImageFactory } = await import("../../src/program");
+  devRevision = estateRevision({
+    imagesFile: loadImagesFile(path.join(ROOT, "examples/estate/images.yaml")),
+    lock: readLock(path.join(ROOT, "examples/estate")),
+    program: programFingerprint(ROOT),
+  });
+  ({ resources, outputs } = await runUnderMocks({
+    project: "image-factory",
+    stack: "prod",
+    config: values.config,
+    secretKeys: values.secretKeys,
+    // dev has applied this commit: the guard lets `up` through.
+    stackOutputs: {
+      "acme/image-factory/dev": { estateRevision: devRevision },
+    },
+    program: () => defineImageFactory({ projectDir: ROOT }),
+  }));
+});
+
+/** The Kargo objects prod commits for Argo CD. */
+function manifests(): Array<{ kind: string; metadata: { name: string }; spec?: Record<string, unknown> }> {
+  const file = resources.find((r) => r.type === "github:index/repositoryFile:RepositoryFile" && String(r.inputs.file).startsWith("clusters/prod/kargo/"))!;
+  return parseAllDocuments(String(file.inputs.content)).map((d) => d.toJS());
+}
+
+it("enrolls what stacks/prod.yaml enrolls: every image but e2e-runner", () => {
+  expect(outputs.images).toEqual(expect.arrayContaining(["backstage", "uv", "python-base", "metrics-service", "report-worker"]));
+  expect(outputs.images).not.toContain("e2e-runner");
+  const names = manifests().map((o) => o.metadata.name);
+  expect(names).toContain("rebuild-uv");
+  expect(names.filter((n) => n.includes("e2e-runner"))).toEqual([]);
+  // Its base (playwright) is used by no enrolled image, so prod does not watch it.
+  expect((outputs.bases as string[]).some((b) => b.includes("playwright"))).toBe(false);
+});
+
+it("waits prod's rebuildDelay overrides out and polls at prod's intervals", () => {
+  const stage = (name: string) => manifests().find((o) => o.kind === "Stage" && o.metadata.name === name)!;
+  const soak = (name: string) => JSON.stringify(stage(name).spec).match(/"requiredSoakTime":"([^"]+)"/)?.[1];
+  expect(soak("rebuild-report-worker")).toBe("48h0m0s"); // images.yaml: 0d; prod: 2d
+  expect(soak("rebuild-uv")).toBe("120h0m0s"); // images.yaml: 3d; prod: 5d
+  expect(soak("rebuild-python-base")).toBe("24h0m0s"); // not overridden
+  const warehouse = (name: string) => manifests().find((o) => o.kind === "Warehouse" && o.metadata.name === name)!;
+  expect(warehouse("base-python-3-12-slim").spec!.interval).toBe("6h0m0s");
+});
+
+it("exports the estate revision dev exports for the same commit (overlays are not part of it)", () => {
+  expect(outputs.estateRevision).toBe(devRevision);
+});

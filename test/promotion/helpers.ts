@@ -1,0 +1,57 @@
+// The promotion guard as the program runs it: a stack whose config names promotion.from.
+import * as path from "node:path";
+import { readLock } from "../../src/analysis/lock";
+import { loadImagesFile } from "../../src/config/images";
+import { type LogRecord, type RecordedResource, runUnderMocks } from "../../src/render/mock-runtime";
+import { estateRevision, programFingerprint } from "../../src/promotion";
+
+export const ROOT = path.resolve(__dirname, "..", "..");
+export const UPSTREAM = "acme/image-factory/dev";
+const ESTATE = path.join(ROOT, "examples", "estate");
+
+/** The example estate's revision, computed the way the program computes it. */
+export function exampleRevision(): string {
+  return estateRevision({
+    imagesFile: loadImagesFile(path.join(ESTATE, "images.yaml")),
+    lock: readLock(ESTATE),
+    program: programFingerprint(ROOT),
+  });
+}
+
+export interface GuardedRun {
+  recorded: RecordedResource[];
+  logs: LogRecord[];
+  error?: unknown;
+}
+
+/** One guarded program run of the example estate as stack prod (once per test file). */
+export async function runGuarded(opts: { upstreamOutputs: Record<string, unknown>; preview?: boolean }): Promise<GuardedRun> {
+  const recorded: RecordedResource[] = [];
+  const logs: LogRecord[] = [];
+  const { defineImageFactory } = await import("../../src/program");
+  try {
+    await runUnderMocks({
+      project: "image-factory",
+      stack: "prod",
+      config: {
+        "image-factory:images": "examples/estate/images.yaml",
+        "image-factory:promotion": JSON.stringify({ from: UPSTREAM }),
+        "image-factory:githubToken": "token-value-for-tests",
+      },
+      secretKeys: ["image-factory:githubToken"],
+      stackOutputs: { [UPSTREAM]: opts.upstreamOutputs },
+      preview: opts.preview ?? false,
+      recorder: recorded,
+      logs,
+      program: () => defineImageFactory({ projectDir: ROOT }),
+    });
+    return { recorded, logs };
+  } catch (error) {
+    return { recorded, logs, error };
+  }
+}
+
+/** What the guard itself may leave behind: the stack (the StackReference is a read, not recorded). */
+export function beyondTheGuard(recorded: readonly RecordedResource[]): RecordedResource[] {
+  return recorded.filter((r) => r.type !== "pulumi:pulumi:Stack" && r.type !== "pulumi:pulumi:StackReference");
+}
