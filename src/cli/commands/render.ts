@@ -1,0 +1,115 @@
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { isUserError } from "../../config/errors";
+import { renderStack, type RenderOptions, type RenderResult, SecretLeakError, writeRender } from "../../render/render";
+import { type CliIO, type Command, displayPath, PACKAGE_ROOT, UsageError } from "../command";
+
+export const RENDER_OPTIONS_HELP = `  --stack NAME        the stack whose Pulumi.<stack>.yaml is read (default: dev)
+  --images FILE       images.yaml to use (sets image-factory:images)
+  --state DIR         folder of images.lock.yaml (sets image-factory:state)
+  --config KEY=VALUE  a config value (repeatable; the namespace defaults to image-factory;
+                      image-factory:githubToken and other secret keys stay secret)
+  --up                run the program as \`pulumi up\` would, not as a preview`;
+
+export const renderCommand: Command = {
+  name: "render",
+  summary: "Write everything a stack declares (Kubernetes objects, GitHub files, resources) to a folder",
+  help: `Usage: image-factory render [--stack NAME] [--images FILE] [--state DIR] [--config KEY=VALUE]... --out DIR
+
+Runs the Pulumi program under Pulumi's mock runtime with the stack's configuration, as
+\`pulumi preview\` would, and writes what it declares:
+
+  DIR/kubernetes/<kind>_<namespace>_<name>.yaml   every Kubernetes object
+  DIR/github/<owner>/<repo>/<path>                every file committed to a GitHub repository
+  DIR/resources.json                              every resource with its inputs
+  DIR/outputs.json, DIR/render.json               stack outputs; what was rendered
+
+No Pulumi CLI, cluster, GitHub token or network is used. Secret config values are never
+read: a \`secure:\` value becomes a placeholder, every secret is written as "[secret]", and
+the files are checked for secret values (plain, base64, URL-encoded) before anything is
+written. The output is the same bytes for the same input; compare two renders with
+\`image-factory plan --base DIR\`. DIR is replaced as a whole, and only when it is empty or
+an earlier render; on any error nothing is written.
+
+Options:
+${RENDER_OPTIONS_HELP}
+  --out DIR           the folder to write (required)
+  -h, --help          show this help`,
+  options: {
+    stack: { type: "string" },
+    images: { type: "string" },
+    state: { type: "string" },
+    config: { type: "string", multiple: true },
+    up: { type: "boolean" },
+    out: { type: "string" },
+  },
+  async run({ values }, io) {
+    if (typeof values.out !== "string" || values.out === "") throw new UsageError("--out DIR is required");
+    const result = await renderFromCli(values, io);
+    if (typeof result === "number") return result;
+    const out = path.resolve(io.cwd, values.out);
+    const failed = writeOrReport(result, out, io);
+    if (failed !== undefined) return failed;
+    const k8s = [...result.files.keys()].filter((f) => f.startsWith("kubernetes/")).length;
+    const gh = [...result.files.keys()].filter((f) => f.startsWith("github/")).length;
+    io.stdout(
+      `${displayPath(out, io.cwd)}: stack ${result.stack}: ${result.resources.length} resources, ` +
+        `${k8s} Kubernetes object${k8s === 1 ? "" : "s"}, ${gh} GitHub file${gh === 1 ? "" : "s"}\n`,
+    );
+    return 0;
+  },
+};
+
+type Values = Record<string, string | boolean | string[] | undefined>;
+
+/** The render options the render and plan commands share, from their parsed flags. */
+export function renderOptionsFrom(values: Values, io: CliIO): RenderOptions {
+  if (values.stack !== undefined && !/^[A-Za-z0-9_.-]+$/.test(String(values.stack))) throw new UsageError(`--stack must be a stack name, got "${values.stack}"`);
+  return {
+    projectDir: PACKAGE_ROOT,
+    stack: typeof values.stack === "string" ? values.stack : "dev",
+    images: typeof values.images === "string" ? path.resolve(io.cwd, values.images) : undefined,
+    state: typeof values.state === "string" ? path.resolve(io.cwd, values.state) : undefined,
+    config: (values.config as string[] | undefined) ?? [],
+    preview: values.up !== true,
+  };
+}
+
+/**
+ * Renders with the flags given, printing the program's warnings and render's notes on stderr
+ * (unless `quiet`: the caller reports them itself).
+ * A program that rejects its input returns exit code 1 (the problems are printed).
+ */
+export async function renderFromCli(values: Values, io: CliIO, opts: { quiet?: boolean } = {}): Promise<RenderResult | number> {
+  let result: RenderResult;
+  try {
+    result = await renderStack(renderOptionsFrom(values, io));
+  } catch (e) {
+    if (isUserError(e)) throw e;
+    // index.ts turns the program's UserErrors into a RunError: print it the same way.
+    if (pulumi.RunError.isInstance(e as Error) || (e instanceof Error && e.name === "RunError")) {
+      io.stderr(`${(e as Error).message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+  if (opts.quiet) return result;
+  for (const note of result.notes) io.stderr(`note: ${note}\n`);
+  for (const log of result.logs) if (log.severity === "warning" || log.severity === "error") io.stderr(`${log.severity}: ${log.message}\n`);
+  return result;
+}
+
+function writeOrReport(result: RenderResult, out: string, io: CliIO): number | undefined {
+  try {
+    writeRender(result, out);
+    return undefined;
+  } catch (e) {
+    if (e instanceof SecretLeakError) {
+      io.stderr(`${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+export { writeOrReport };

@@ -1,0 +1,201 @@
+/**
+ * Reads a stack's configuration the way the Pulumi CLI would hand it to the program, from
+ * Pulumi.yaml and Pulumi.<stack>.yaml, without the CLI: keys namespaced, plain values as
+ * strings (objects as JSON), and every `secure:` value replaced by a visible placeholder
+ * that is marked secret. Nothing here can decrypt a secret, and nothing needs to.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { type Problem, UserError } from "../config/errors";
+import { CONFIG_NAMESPACE, SECRET_KEYS } from "../config/stack";
+import { typeName } from "../config/validate";
+import { parseSourcedYaml } from "../config/yaml-source";
+
+export interface ProjectFile {
+  name: string;
+  /** The folder holding the Pulumi.<stack>.yaml files. */
+  stackConfigDir: string;
+  /** Project-level config defaults, namespaced. */
+  defaults: Record<string, string>;
+}
+
+export interface StackConfigValues {
+  /** `<namespace>:<key>` → value as Pulumi passes it to the program. */
+  config: Record<string, string>;
+  /** Keys whose values are secrets (placeholders here, or secret overrides). */
+  secretKeys: string[];
+  /** Secret values that must never reach the output: placeholders and overrides. */
+  secretValues: string[];
+  /** Things the reader had to assume, for the user to know (e.g. a missing token). */
+  notes: string[];
+}
+
+/** Keys that always hold secrets, whatever the stack file says. */
+export const SECRET_CONFIG_KEYS: readonly string[] = [...SECRET_KEYS.map((k) => `${CONFIG_NAMESPACE}:${k}`), "github:token", "kubernetes:kubeconfig"];
+
+/** What a `secure:` value becomes: visible in the output if it ever leaks, and marked secret. */
+export function secretPlaceholder(key: string): string {
+  return `[secret ${key}]`;
+}
+
+export function readProjectFile(projectDir: string): ProjectFile {
+  const file = path.join(projectDir, "Pulumi.yaml");
+  const data = readYaml(file, "Pulumi.yaml");
+  if (!isMapping(data) || typeof data.name !== "string" || data.name === "") {
+    throw new UserError([{ file: "Pulumi.yaml", message: "must be a mapping with a project name (name: ...)" }]);
+  }
+  const name = data.name;
+  const dir = typeof data.stackConfigDir === "string" ? path.resolve(projectDir, data.stackConfigDir) : projectDir;
+  const defaults: Record<string, string> = {};
+  if (isMapping(data.config)) {
+    for (const [key, declared] of Object.entries(data.config)) {
+      // Project-level config: `key: value`, or a declaration with a default/value.
+      const value = isMapping(declared) ? (declared.value ?? declared.default) : declared;
+      if (value === undefined || value === null) continue;
+      defaults[namespaced(key, name)] = configText(value);
+    }
+  }
+  return { name, stackConfigDir: dir, defaults };
+}
+
+export interface ReadStackOptions {
+  projectDir: string;
+  stack: string;
+  /** `KEY=VALUE` overrides, in order; later ones win. */
+  overrides?: readonly string[];
+}
+
+/** The config the program sees for `stack`, plus what must be treated as secret. */
+export function readStackValues(project: ProjectFile, opts: ReadStackOptions): StackConfigValues {
+  const shown = path.relative(opts.projectDir, path.join(project.stackConfigDir, `Pulumi.${opts.stack}.yaml`)) || `Pulumi.${opts.stack}.yaml`;
+  const file = path.join(project.stackConfigDir, `Pulumi.${opts.stack}.yaml`);
+  if (!/^[A-Za-z0-9_.-]+$/.test(opts.stack)) {
+    throw new UserError([{ file: shown, message: `"${opts.stack}" is not a stack name (letters, digits, '_', '.', '-')` }]);
+  }
+  if (!fs.existsSync(file)) {
+    const known = listStacks(project.stackConfigDir);
+    throw new UserError([{ file: shown, message: `no such stack file${known.length ? ` (stacks: ${known.join(", ")})` : ""}` }]);
+  }
+  const data = readYaml(file, shown) ?? {};
+  if (!isMapping(data)) throw new UserError([{ file: shown, message: `must be a mapping, got ${typeName(data)}` }]);
+  const config: Record<string, string> = { ...project.defaults };
+  const secretKeys = new Set<string>();
+  const secretValues: string[] = [];
+  const notes: string[] = [];
+  const problems: Problem[] = [];
+
+  if (data.environment !== undefined) {
+    notes.push(`${shown} imports Pulumi ESC environments; their values cannot be read without Pulumi Cloud and are missing here`);
+  }
+  const entries = data.config === undefined || data.config === null ? {} : data.config;
+  if (!isMapping(entries)) {
+    throw new UserError([{ file: shown, field: "config", message: `must be a mapping, got ${typeName(entries)}` }]);
+  }
+  for (const [rawKey, value] of Object.entries(entries)) {
+    const key = namespaced(rawKey, project.name);
+    if (value === null || value === undefined) {
+      problems.push({ file: shown, field: key, message: "has no value" });
+      continue;
+    }
+    const { text, secret } = decodeValue(value, key);
+    config[key] = text;
+    if (secret || SECRET_CONFIG_KEYS.includes(key)) {
+      secretKeys.add(key);
+      secretValues.push(text);
+      if (!secret) notes.push(`${shown}: ${key} is stored in plain text; set it with \`pulumi config set --secret ${key} ...\``);
+    }
+  }
+  if (problems.length > 0) throw new UserError(problems);
+
+  for (const override of opts.overrides ?? []) {
+    const eq = override.indexOf("=");
+    if (eq <= 0) throw new UserError([{ file: "--config", message: `"${override}" is not KEY=VALUE` }]);
+    const key = namespaced(override.slice(0, eq), project.name);
+    const value = override.slice(eq + 1);
+    config[key] = value;
+    if (SECRET_CONFIG_KEYS.includes(key) || secretKeys.has(key)) {
+      secretKeys.add(key);
+      secretValues.push(value);
+    } else {
+      // A plain override replaces a secret value: the key is no longer secret.
+      secretKeys.delete(key);
+    }
+  }
+
+  // The program requires the dispatch token; without the CLI there is none to read.
+  const tokenKey = `${CONFIG_NAMESPACE}:githubToken`;
+  if (config[tokenKey] === undefined) {
+    config[tokenKey] = secretPlaceholder(tokenKey);
+    secretKeys.add(tokenKey);
+    secretValues.push(config[tokenKey]);
+    notes.push(`${tokenKey} is not set in ${shown}; a placeholder stands in for it`);
+  }
+  return { config: sortRecord(config), secretKeys: [...secretKeys].sort(), secretValues: [...new Set(secretValues)].sort(), notes };
+}
+
+/** The stacks that have a Pulumi.<stack>.yaml in `dir`, sorted. */
+export function listStacks(dir: string): string[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .map((n) => /^Pulumi\.(.+)\.ya?ml$/.exec(n)?.[1])
+    .filter((n): n is string => n !== undefined)
+    .sort();
+}
+
+function namespaced(key: string, project: string): string {
+  return key.includes(":") ? key : `${project}:${key}`;
+}
+
+/** A config value as Pulumi passes it: scalars as text, objects and lists as JSON. */
+function decodeValue(value: unknown, key: string): { text: string; secret: boolean } {
+  if (isSecure(value)) return { text: secretPlaceholder(key), secret: true };
+  let secret = false;
+  // A secure value nested in an object makes the whole key secret, as in Pulumi.
+  const replace = (v: unknown, at: string): unknown => {
+    if (isSecure(v)) {
+      secret = true;
+      return secretPlaceholder(at);
+    }
+    if (Array.isArray(v)) return v.map((x, i) => replace(x, `${at}[${i}]`));
+    if (isMapping(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, replace(x, `${at}.${k}`)]));
+    return v;
+  };
+  const plain = replace(value, key);
+  return { text: configText(plain), secret };
+}
+
+function configText(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  return JSON.stringify(value);
+}
+
+function isSecure(v: unknown): boolean {
+  return isMapping(v) && Object.keys(v).length === 1 && typeof v.secure === "string";
+}
+
+function isMapping(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function readYaml(file: string, shown: string): unknown {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError([{ file: shown, message: code === "ENOENT" ? "file not found" : `cannot read: ${(e as Error).message}` }]);
+  }
+  const parsed = parseSourcedYaml(text, shown);
+  if (!parsed.ok) throw new UserError(parsed.problems);
+  return parsed.yaml.data;
+}
+
+function sortRecord(r: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.keys(r).sort().map((k) => [k, r[k]]));
+}
