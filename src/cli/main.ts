@@ -6,9 +6,11 @@ import { parseArgs } from "node:util";
 import { formatProblem, isUserError } from "../config/errors";
 import { type CliIO, type Command, UsageError } from "./command";
 import { analyzeCommand } from "./commands/analyze";
+import { planCommand } from "./commands/plan";
+import { renderCommand } from "./commands/render";
 import { validateCommand } from "./commands/validate";
 
-export const COMMANDS: Command[] = [validateCommand, analyzeCommand];
+export const COMMANDS: Command[] = [validateCommand, analyzeCommand, renderCommand, planCommand];
 
 function topHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -49,6 +49,10 @@ export interface RegistryPolling {
   interval: string;
   /** The same, in seconds. */
   intervalSeconds: number;
+  /** Distinct intervals of the Warehouses that declare their own (e.g. a base's `interval: 12h`), sorted. */
+  ownIntervals: string[];
+  /** How many Warehouses poll at the registry's interval rather than their own. */
+  atRegistryInterval: number;
   /** Expected counted manifest requests per hour from all of them. */
   requestsPerHour: number;
   /** The budget the default interval is computed against, when the registry has one. */
@@ -124,6 +128,8 @@ export function registryPolling(estate: Estate, settings: Record<string, Registr
       subscriptions: subs.length,
       interval: toGoDuration(seconds),
       intervalSeconds: seconds,
+      ownIntervals: [...new Set(own.map((s) => ownSeconds(s.interval!)))].sort((a, b) => a - b).map(toGoDuration),
+      atRegistryInterval: shared,
       requestsPerHour: Math.round(requestsPerHour * 100) / 100,
       budget,
       limit: limit === undefined ? undefined : Math.round(limit * 100) / 100,

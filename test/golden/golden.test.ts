@@ -1,0 +1,73 @@
+// The example estate's render is committed under test/golden/dev. A change to what the
+// program declares shows up here as a failing test; review the change, then regenerate the
+// tree with `npm run golden:update` and commit it with the change.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { beforeAll, expect, it } from "vitest";
+import { readLock } from "../../src/analysis/lock";
+import { loadImagesFile } from "../../src/config/images";
+import { estateRevision, programFingerprint } from "../../src/promotion";
+import { type RenderResult, renderStack } from "../../src/render/render";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const GOLDEN = path.join(__dirname, "dev");
+
+function readTree(dir: string, rel = ""): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+    const child = rel ? `${rel}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) for (const [k, v] of readTree(dir, child)) out.set(k, v);
+    else out.set(child, fs.readFileSync(path.join(dir, child), "utf8"));
+  }
+  return out;
+}
+
+let result: RenderResult;
+beforeAll(async () => {
+  result = await renderStack({ projectDir: ROOT, stack: "dev" });
+});
+
+/**
+ * The estate revision fingerprints the program's source too, so it changes with every source
+ * change; the tree is compared without it, and the revision is checked on its own below.
+ */
+function withoutRevision(file: string, content: string | undefined): string | undefined {
+  return file === "outputs.json" && content !== undefined ? content.replace(/"estateRevision": "sha256:[0-9a-f]{64}"/, '"estateRevision": "<revision>"') : content;
+}
+
+it("renders the same files as the committed tree (npm run golden:update regenerates it)", () => {
+  const golden = readTree(GOLDEN);
+  expect([...result.files.keys()].sort()).toEqual([...golden.keys()].sort());
+  for (const [file, content] of result.files) {
+    expect(withoutRevision(file, content), `${file} differs from test/golden/dev/${file}; run npm run golden:update if the change is intended`).toBe(
+      withoutRevision(file, golden.get(file)),
+    );
+  }
+});
+
+it("exports the estate revision of images.yaml, the lock and this program", () => {
+  const expected = estateRevision({
+    imagesFile: loadImagesFile(path.join(ROOT, "examples/estate/images.yaml")),
+    lock: readLock(path.join(ROOT, "examples/estate")),
+    program: programFingerprint(ROOT),
+  });
+  expect(result.outputs.estateRevision).toBe(expected);
+});
+
+it("holds every kind of output a review needs", () => {
+  const files = [...result.files.keys()];
+  expect(files).toContain("kubernetes/project_image-factory.yaml");
+  expect(files).toContain("kubernetes/secret_image-factory_github-credentials.yaml");
+  expect(files.some((f) => /^github\/acme\/platform\/\.github\/workflows\/build-uv\.yml$/.test(f))).toBe(true);
+  expect(files).toEqual(expect.arrayContaining(["resources.json", "outputs.json", "render.json"]));
+});
+
+it("shows every secret as [secret], never the placeholder itself", () => {
+  const secret = result.files.get("kubernetes/secret_image-factory_github-credentials.yaml")!;
+  expect(secret).toContain('stringData: "[secret]"');
+  for (const [file, content] of result.files) expect(content, file).not.toContain("[secret image-factory:githubToken]");
+  const resources = JSON.parse(result.files.get("resources.json")!) as Array<{ type: string; inputs: Record<string, unknown> }>;
+  const provider = resources.find((r) => r.type === "pulumi:providers:github")!;
+  expect(provider.inputs.token).toBe("[secret]");
+  expect(provider.inputs.owner).toBe("acme");
+});

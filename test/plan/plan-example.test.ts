@@ -1,0 +1,29 @@
+// `image-factory plan` with no arguments: the README's first command, on the example estate.
+import { beforeAll, expect, it } from "vitest";
+import { type CliRun, runCli } from "../cli/helpers";
+
+let run: CliRun;
+beforeAll(async () => {
+  run = await runCli(["plan"]);
+});
+
+it("prints the review summary of the example estate and exits 0", () => {
+  expect(run.code).toBe(0);
+  // Nothing on stderr: what render had to assume is in the summary's notes.
+  expect(run.stderr).toBe("");
+  const md = run.stdout;
+  expect(md.startsWith("## image-factory plan: stack `dev`\n")).toBe(true);
+  expect(md).toContain("6 images in 2 repositories from `examples/estate/images.yaml`");
+  for (const section of ["### Resources", "### Rebuild graph", "### When a base moves", "### Registry polling", "### Warnings (3)", "### Notes"]) {
+    expect(md).toContain(`\n${section}\n`);
+  }
+  expect(md).toContain("```mermaid\nflowchart LR\n");
+  // python:3.12-slim rebuilds python-base and uv, and metrics-service through python-base.
+  expect(md).toMatch(/\| `python:3\.12-slim` +\| python-base, uv +\| 3 +\| 3 +\|/);
+  expect(md).toMatch(/\| `mcr\.microsoft\.com\/playwright:v1\.48\.0-noble` +\| e2e-runner +\| 0 +\| 0 +\|.*\| e2e-runner +\|/);
+  expect(md).toMatch(/\| docker\.io +\| 2 +\| 1h +\| 4 +\| 20 +\| 33\.3 +\| ok +\|/);
+  expect(md).toContain("- image e2e-runner: autoRebuild is false");
+  expect(md).toContain("- image backstage: its own workflow acme/platform/backstage.yml does not accept base_digest");
+  // Plain text: the same bytes work in a terminal and in a PR comment.
+  expect(md).not.toMatch(/\u001b\[/);
+});
