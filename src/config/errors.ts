@@ -2,6 +2,7 @@
  * Errors a user can fix by editing a file. They carry every problem found, so the
  * user sees all of them at once, each naming the file, the image, the field and the line.
  */
+import * as fs from "node:fs";
 
 export interface Problem {
   /** The file the problem is in, as the user named it. */
@@ -52,4 +53,14 @@ function sortProblems(problems: Problem[]): Problem[] {
       (a.field ?? "").localeCompare(b.field ?? "") ||
       a.message.localeCompare(b.message),
   );
+}
+
+/** Reads a file the user named; a missing or unreadable file is a UserError naming it as `shownAs`. */
+export function readUserFile(filePath: string, shownAs: string = filePath): string {
+  try {
+    return fs.readFileSync(filePath, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError([{ file: shownAs, message: code === "ENOENT" ? "file not found" : `cannot read: ${(e as Error).message}` }]);
+  }
 }

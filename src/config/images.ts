@@ -2,9 +2,8 @@
  * Loading images.yaml: YAML → per-entry validation → cross-entry checks. Every problem
  * in the file is collected before anything is reported, so a user fixes them in one pass.
  */
-import * as fs from "node:fs";
 import { type BaseDeclaration, baseSchema, completeImage, type ImageSpec, imageSchema } from "./schema";
-import { type Problem, UserError } from "./errors";
+import { type Problem, readUserFile, UserError } from "./errors";
 import { parseSourcedYaml } from "./yaml-source";
 import { typeName, validateWith } from "./validate";
 
@@ -22,15 +21,7 @@ export interface ImagesFile {
  * `file` is named in errors as `shownAs` (e.g. relative to the project).
  */
 export function loadImagesFile(filePath: string, shownAs: string = filePath): ImagesFile {
-  const file = shownAs;
-  let text: string;
-  try {
-    text = fs.readFileSync(filePath, "utf8");
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError([{ file, message: code === "ENOENT" ? "file not found" : `cannot read: ${(e as Error).message}` }]);
-  }
-  return parseImagesText(text, file);
+  return parseImagesText(readUserFile(filePath, shownAs), shownAs);
 }
 
 /** Validates images.yaml content. `file` is only used to name the file in errors. */

@@ -24,7 +24,7 @@ import * as path from "node:path";
 import { z } from "zod";
 import { formatReference, InvalidReferenceError, type ImageReference, parseImageReference, repoURL } from "../analysis/reference";
 import type { Lock } from "../analysis/lock";
-import { type Problem, UserError } from "./errors";
+import { type Problem, readUserFile, UserError } from "./errors";
 import type { ImagesFile } from "./images";
 import { type BaseDeclaration, dns1123Label, duration, registryHost } from "./schema";
 import { registrySettingsSchema, type StackSettings } from "./stack";
@@ -85,14 +85,7 @@ export function parseOverlayText(text: string, file: string): Overlay {
 
 /** Reads an overlay file (a missing file is an error: it was named explicitly). */
 export function loadOverlay(filePath: string, shownAs: string = filePath): Overlay {
-  let text: string;
-  try {
-    text = fs.readFileSync(filePath, "utf8");
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError([{ file: shownAs, message: code === "ENOENT" ? "file not found" : `cannot read: ${(e as Error).message}` }]);
-  }
-  return parseOverlayText(text, shownAs);
+  return parseOverlayText(readUserFile(filePath, shownAs), shownAs);
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { type Problem, UserError } from "../config/errors";
+import { type Problem, readUserFile, UserError } from "../config/errors";
 import { CONFIG_NAMESPACE, SECRET_KEYS } from "../config/stack";
 import { typeName } from "../config/validate";
 import { parseSourcedYaml } from "../config/yaml-source";
@@ -184,13 +184,7 @@ function isMapping(v: unknown): v is Record<string, unknown> {
 }
 
 function readYaml(file: string, shown: string): unknown {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError([{ file: shown, message: code === "ENOENT" ? "file not found" : `cannot read: ${(e as Error).message}` }]);
-  }
+  const text = readUserFile(file, shown);
   const parsed = parseSourcedYaml(text, shown);
   if (!parsed.ok) throw new UserError(parsed.problems);
   return parsed.yaml.data;

@@ -4,7 +4,7 @@ import { createTwoFilesPatch } from "diff";
 import { analyzeDockerfile } from "../../analysis/dockerfile";
 import { analyzeEstate, LOCK_FILE_NAME, serializeLock } from "../../analysis/lock";
 import { type DockerfileSource, githubSource, localSource } from "../../analysis/sources";
-import { formatProblem, UserError } from "../../config/errors";
+import { formatProblem, readUserFile, UserError } from "../../config/errors";
 import { loadImagesFile } from "../../config/images";
 import { BUILD_ARG_NAME, PLATFORM } from "../../config/schema";
 import { type CliIO, type Command, displayPath, EXAMPLE_IMAGES, EXAMPLE_SOURCES, UsageError } from "../command";
@@ -79,13 +79,7 @@ async function analyzeOne(values: Values, io: CliIO): Promise<number> {
   }
   const file = path.resolve(io.cwd, values.dockerfile as string);
   const shown = displayPath(file, io.cwd);
-  let text: string;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError([{ file: shown, message: code === "ENOENT" ? "file not found" : `cannot read: ${(e as Error).message}` }]);
-  }
+  const text = readUserFile(file, shown);
   const result = analyzeDockerfile(text, { buildArgs, platforms });
   if (values.json) {
     io.stdout(`${JSON.stringify(result)}\n`);

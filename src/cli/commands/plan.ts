@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import { buildPlan, formatJson, formatMarkdown, readRenderedResources, stackEstate } from "../../plan";
 import { type Command, displayPath, PACKAGE_ROOT, UsageError } from "../command";
-import { RENDER_OPTIONS_HELP, renderFromCli, writeOrReport } from "./render";
+import { RENDER_OPTIONS, RENDER_OPTIONS_HELP, renderFromCli, writeOrReport } from "./render";
 
 export const planCommand: Command = {
   name: "plan",
@@ -31,11 +31,7 @@ ${RENDER_OPTIONS_HELP}
   --out DIR           also write the render to DIR
   -h, --help          show this help`,
   options: {
-    stack: { type: "string" },
-    images: { type: "string" },
-    state: { type: "string" },
-    config: { type: "string", multiple: true },
-    up: { type: "boolean" },
+    ...RENDER_OPTIONS,
     base: { type: "string" },
     format: { type: "string" },
     out: { type: "string" },

@@ -11,6 +11,15 @@ export const RENDER_OPTIONS_HELP = `  --stack NAME        the stack whose Pulumi
                       image-factory:githubToken and other secret keys stay secret)
   --up                run the program as \`pulumi up\` would, not as a preview`;
 
+/** The flags render and plan share (RENDER_OPTIONS_HELP describes them). */
+export const RENDER_OPTIONS: Command["options"] = {
+  stack: { type: "string" },
+  images: { type: "string" },
+  state: { type: "string" },
+  config: { type: "string", multiple: true },
+  up: { type: "boolean" },
+};
+
 export const renderCommand: Command = {
   name: "render",
   summary: "Write everything a stack declares (Kubernetes objects, GitHub files, resources) to a folder",
@@ -35,14 +44,7 @@ Options:
 ${RENDER_OPTIONS_HELP}
   --out DIR           the folder to write (required)
   -h, --help          show this help`,
-  options: {
-    stack: { type: "string" },
-    images: { type: "string" },
-    state: { type: "string" },
-    config: { type: "string", multiple: true },
-    up: { type: "boolean" },
-    out: { type: "string" },
-  },
+  options: { ...RENDER_OPTIONS, out: { type: "string" } },
   async run({ values }, io) {
     if (typeof values.out !== "string" || values.out === "") throw new UsageError("--out DIR is required");
     const result = await renderFromCli(values, io);
