@@ -72,7 +72,7 @@ export async function defineImageFactory(opts: DefineOptions = {}): Promise<Imag
   const githubProviders = createGithubProviders("github", { owners, token: githubProviderToken });
 
   // In GitOps mode Argo CD applies the Kargo objects from git; the Secrets never go there.
-  new KargoEstate("kargo", { estate, options: kargoOptions, githubToken, applyObjects: !gitops, protect: settings.protect }, { providers: [k8sProvider] });
+  const kargo = new KargoEstate("kargo", { estate, options: kargoOptions, githubToken, applyObjects: !gitops, protect: settings.protect }, { providers: [k8sProvider] });
   declareDelivery("delivery", {
     manifests: kargoPlan.objects,
     delivery: settings.delivery,
@@ -89,6 +89,8 @@ export async function defineImageFactory(opts: DefineOptions = {}): Promise<Imag
     environment: stack,
     files: { images: enrolled.file, config: configFile },
   });
+
+  await Promise.all([kargo.ready, githubEstate.ready]);
 
   return {
     kargoProject: settings.kargoProject,

@@ -4,6 +4,7 @@
  */
 import * as github from "@pulumi/github";
 import * as pulumi from "@pulumi/pulumi";
+import { declareInBatches } from "../batches";
 import type { Estate } from "../model/types";
 import { type GithubSettings, planGithubEstate } from "./estate";
 import { type GithubProviders, providerFor } from "./provider";
@@ -24,6 +25,8 @@ export interface GithubEstateArgs {
 export class GithubEstate extends pulumi.ComponentResource {
   /** The committed workflow files, by image name: `owner/repo:branch:path`. */
   readonly workflowFiles: Record<string, string>;
+  /** Settles when every child is declared (large estates declare in batches; see batches.ts). */
+  readonly ready: Promise<void>;
 
   constructor(name: string, args: GithubEstateArgs, opts?: pulumi.ComponentResourceOptions) {
     // Everything that can fail on user input fails here, before any resource exists.
@@ -42,8 +45,9 @@ export class GithubEstate extends pulumi.ComponentResource {
     super("image-factory:github:GithubEstate", name, {}, opts);
 
     this.workflowFiles = {};
+    const declareFiles: Array<() => void> = [];
     for (const file of plan.workflowFiles) {
-      new github.RepositoryFile(
+      declareFiles.push(() => new github.RepositoryFile(
         `${name}-workflow-${file.image}`,
         {
           repository: file.repository,
@@ -55,7 +59,7 @@ export class GithubEstate extends pulumi.ComponentResource {
           overwriteOnCreate: true,
         },
         { parent: this, provider: providerOf.get(file.repo) },
-      );
+      ));
       this.workflowFiles[file.image] = `${file.repo}:${file.branch}:${file.path}`;
     }
 
@@ -85,6 +89,6 @@ export class GithubEstate extends pulumi.ComponentResource {
       );
     }
 
-    this.registerOutputs({ workflowFiles: this.workflowFiles });
+    this.ready = declareInBatches(declareFiles).then(() => this.registerOutputs({ workflowFiles: this.workflowFiles }));
   }
 }

@@ -4,6 +4,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { declareInBatches } from "../batches";
 import type { KubernetesObject } from "../gitops/manifests";
 import type { Estate } from "../model/types";
 import { type KargoOptions, planKargo } from "./objects";
@@ -43,6 +44,11 @@ export class KargoEstate extends pulumi.ComponentResource {
   readonly polling: RegistryPolling[];
   /** The Kargo objects as plain data (what GitOps delivery commits). */
   readonly objects: KubernetesObject[];
+  /**
+   * Settles when every child is declared: a large estate declares its objects in batches
+   * (see batches.ts). The program awaits it before it returns.
+   */
+  readonly ready: Promise<void>;
 
   constructor(name: string, args: KargoEstateArgs, opts?: pulumi.ComponentResourceOptions) {
     // Plan and check first: a UserError or a missing provider leaves nothing registered.
@@ -63,12 +69,14 @@ export class KargoEstate extends pulumi.ComponentResource {
     // Kargo creates the namespace with the Project and rejects objects in a namespace it does
     // not own, so everything namespaced waits for the Project (or for the adopted namespace).
     let namespaceOwner: pulumi.Resource | undefined;
+    const declareObjects: Array<() => void> = [];
     if (applyObjects) {
       const [project, ...namespaced] = plan.objects;
       if (project.kind !== "Project") throw new Error("planKargo must put the Project first");
-      namespaceOwner = new k8s.apiextensions.CustomResource(logicalName(name, project), project, { parent: this, provider, protect });
+      const projectResource = new k8s.apiextensions.CustomResource(logicalName(name, project), project, { parent: this, provider, protect });
+      namespaceOwner = projectResource;
       for (const object of namespaced) {
-        new k8s.apiextensions.CustomResource(logicalName(name, object), object, { parent: this, provider, dependsOn: [namespaceOwner] });
+        declareObjects.push(() => new k8s.apiextensions.CustomResource(logicalName(name, object), object, { parent: this, provider, dependsOn: [projectResource] }));
       }
     }
     if (args.ensureNamespace ?? !applyObjects) {
@@ -102,7 +110,7 @@ export class KargoEstate extends pulumi.ComponentResource {
     const git = gitCredentialsSecret(this.project, plan.gitRepos);
     if (git) secret(git, false);
 
-    this.registerOutputs({ project: this.project });
+    this.ready = declareInBatches(declareObjects).then(() => this.registerOutputs({ project: this.project }));
   }
 }
 
