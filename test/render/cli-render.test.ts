@@ -84,4 +84,18 @@ describe("image-factory render", () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("Pulumi.staging.yaml: no such stack file (stacks: dev, prod)");
   });
+
+  it("renders a promoted stack with a note, not a warning, about the upstream it cannot read", () => {
+    const dir = tmp();
+    const run = imageFactory(["render", "--stack", "prod", "--out", dir]);
+    expect(run.code).toBe(0);
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, "render.json"), "utf8")) as { notes: string[]; diagnostics: string[] };
+    expect(manifest.notes).toContain("render cannot read stack acme/image-factory/dev, so it cannot tell whether that stack has applied this estate revision; `pulumi up` checks");
+    expect(manifest.diagnostics.filter((d) => d.includes("has not applied"))).toEqual([]);
+    expect(run.stderr).not.toContain("has not applied");
+    // Rendered as `pulumi up` would run it, the guard refuses: nothing says dev has applied it.
+    const up = imageFactory(["render", "--stack", "prod", "--up", "--out", tmp()]);
+    expect(up.code).toBe(1);
+    expect(up.stderr).toContain("image-factory:promotion.from: stack acme/image-factory/dev has not applied estate revision");
+  });
 });
