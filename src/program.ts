@@ -8,13 +8,12 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { readStackConfig } from "./config/pulumi-config";
 import { declareDelivery } from "./argocd";
-import { createGithubProviders, GithubEstate, githubOwners, githubRepos, planGithubEstate } from "./github";
-import { prepareManifests } from "./gitops";
-import { KargoEstate, type KargoOptions, planKargo } from "./kargo";
-import { loadStackEstate } from "./model/stack-estate";
+import { readStackConfig } from "./config/pulumi-config";
+import { createGithubProviders, GithubEstate } from "./github";
+import { KargoEstate } from "./kargo";
 import { guardPromotion } from "./promotion/guard";
+import { prepareStack } from "./stack";
 
 export interface ImageFactoryOutputs {
   /** The Kargo Project (and namespace) holding the estate. */
@@ -40,24 +39,8 @@ export interface DefineOptions {
 export async function defineImageFactory(opts: DefineOptions = {}): Promise<ImageFactoryOutputs> {
   const projectDir = opts.projectDir ?? process.cwd();
   const stack = pulumi.getStack();
-  const configFile = `Pulumi.${stack}.yaml`;
   const { settings, githubToken, githubProviderToken } = readStackConfig(projectDir);
-  const { estate, enrolled, revision, registries } = loadStackEstate(settings, { projectDir, stack });
-  const specs = estate.images.map((i) => i.spec);
-  const githubRepoList = githubRepos(settings, specs);
-  const owners = githubOwners(settings.github.owner, githubRepoList, configFile);
-  const kargoOptions: KargoOptions = {
-    project: settings.kargoProject,
-    registries,
-    factoryRepo: settings.github.factoryRepo,
-    factoryBranch: settings.github.factoryBranch,
-    analyzeWorkflow: settings.github.analyzeWorkflow,
-  };
-  // Plans that can reject input run now; the components re-derive the same plain data.
-  const kargoPlan = planKargo(estate, kargoOptions);
-  planGithubEstate(specs, settings.github, { environment: stack, imagesFile: enrolled.file, configFile });
-  const gitops = settings.delivery.mode === "gitops";
-  if (gitops) prepareManifests(kargoPlan.objects);
+  const { estate, enrolled, revision, configFile, owners, kargoOptions, kargoPlan, gitops } = prepareStack(settings, { projectDir, stack });
 
   // ---- Nothing above this line registers a resource. ----
 

@@ -164,3 +164,13 @@ export function parseStackSettings(raw: Record<string, string>, opts: { source: 
     stateDir: settings.state ? path.resolve(opts.projectDir, settings.state) : path.dirname(imagesPath),
   };
 }
+
+/**
+ * The settings of a stack from its namespaced config (`image-factory:<key>` → value, as Pulumi
+ * passes it); keys of other namespaces (e.g. `kubernetes:`) are not ours and are skipped.
+ */
+export function parseNamespacedSettings(config: Record<string, string>, opts: { stack: string; projectDir: string }): StackSettings {
+  const prefix = `${CONFIG_NAMESPACE}:`;
+  const raw = Object.fromEntries(Object.entries(config).flatMap(([k, v]) => (k.startsWith(prefix) ? [[k.slice(prefix.length), v]] : [])));
+  return parseStackSettings(raw, { source: `Pulumi.${opts.stack}.yaml`, projectDir: opts.projectDir });
+}

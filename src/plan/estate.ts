@@ -2,7 +2,7 @@
  * The estate a rendered stack applies, loaded the way the program loads it, for the parts of
  * the plan that are about the rebuild graph rather than about resources.
  */
-import { CONFIG_NAMESPACE, parseStackSettings, type StackSettings } from "../config/stack";
+import { parseNamespacedSettings, type StackSettings } from "../config/stack";
 import { loadStackEstate, type StackEstate as LoadedEstate } from "../model/stack-estate";
 
 export interface StackEstate extends LoadedEstate {
@@ -12,9 +12,7 @@ export interface StackEstate extends LoadedEstate {
 
 /** `config` is the stack's plain config, namespaced (RenderResult.config). */
 export function stackEstate(config: Record<string, string>, opts: { projectDir: string; stack: string }): StackEstate {
-  const prefix = `${CONFIG_NAMESPACE}:`;
-  const raw = Object.fromEntries(Object.entries(config).flatMap(([k, v]) => (k.startsWith(prefix) ? [[k.slice(prefix.length), v]] : [])));
-  const parsed = parseStackSettings(raw, { source: `Pulumi.${opts.stack}.yaml`, projectDir: opts.projectDir });
+  const parsed = parseNamespacedSettings(config, opts);
   const loaded = loadStackEstate(parsed, opts);
   return { ...loaded, settings: { ...parsed, registries: loaded.registries } };
 }

@@ -63,10 +63,11 @@ describe("ci.yml", () => {
   const w = workflow("ci.yml");
   const stacks = listStacks(ROOT);
 
-  it("tests every pull request: npm ci, npm test, and the lock check", () => {
+  it("tests every pull request: npm ci, npm test, every stack valid, and the lock check", () => {
     expect(Object.keys(w.on)).toContain("pull_request");
     const runs = w.jobs.test.steps.map((s) => s.run ?? "");
-    expect(runs).toEqual(expect.arrayContaining(["npm ci", "npm test", "npx image-factory analyze --check"]));
+    const validateStacks = `npx image-factory validate ${stacks.map((s) => `--stack ${s}`).join(" ")}`;
+    expect(runs).toEqual(expect.arrayContaining(["npm ci", "npm test", validateStacks, "npx image-factory analyze --check"]));
     expect(w.jobs.test.if).toBeUndefined();
   });
 

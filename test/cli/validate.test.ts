@@ -61,6 +61,39 @@ describe("image-factory validate", () => {
   });
 });
 
+describe("image-factory validate --stack", () => {
+  it("checks each stack as the program does, overlay included, with one line each", async () => {
+    const r = await runCli(["validate", "--stack", "dev", "--stack", "prod"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(
+      "Pulumi.dev.yaml: valid: 6 of 6 images enrolled, 5 watched bases, 38 Kargo objects, delivery direct\n" +
+        "Pulumi.prod.yaml with stacks/prod.yaml: valid: 5 of 6 images enrolled, 4 watched bases, 32 Kargo objects, delivery gitops\n",
+    );
+  });
+
+  it("reports every problem of a broken overlay with its file, line and field", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "if-overlay-"));
+    const overlay = path.join(dir, "broken.yaml");
+    fs.writeFileSync(overlay, "images:\n  exclude: [e2e-runer]\noverrides:\n  uv: {rebuildDelay: 3x}\n");
+    const r = await runCli(["validate", "--stack", "dev", "--config", `overlay=${overlay}`]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${overlay}:4: overrides.uv.rebuildDelay: must be a duration`);
+    fs.writeFileSync(overlay, "images:\n  exclude: [e2e-runer]\n");
+    const unknown = await runCli(["validate", "--stack", "dev", "--config", `overlay=${overlay}`]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain(`${overlay}:2: images.exclude[0]: names image "e2e-runer", which examples/estate/images.yaml does not have; did you mean e2e-runner?`);
+  });
+
+  it("names a missing stack file, and rejects --images with --stack", async () => {
+    const missing = await runCli(["validate", "--stack", "staging"]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("Pulumi.staging.yaml: no such stack file (stacks: dev, prod)");
+    expect((await runCli(["validate", "--stack", "dev", "--images", "x.yaml"])).code).toBe(2);
+    expect((await runCli(["validate", "--config", "overlay=x.yaml"])).code).toBe(2);
+  });
+});
+
 describe("the installed bin", () => {
   it("runs the TypeScript sources with no build step", () => {
     const out = execFileSync(process.execPath, [path.join(ROOT, "bin", "image-factory.js"), "validate"], { cwd: ROOT, encoding: "utf8" });

@@ -1,0 +1,43 @@
+/**
+ * Everything a stack is checked for before the program declares anything: stack settings,
+ * images.yaml, the overlay, the lock, and the plans of every component. The program runs it
+ * first; `image-factory validate --stack` runs it without the Pulumi runtime.
+ */
+import type { StackSettings } from "./config/stack";
+import { githubOwners, githubRepos, planGithubEstate } from "./github";
+import { prepareManifests } from "./gitops";
+import { type KargoOptions, type KargoPlan, planKargo } from "./kargo";
+import { loadStackEstate, type StackEstate } from "./model/stack-estate";
+
+export interface PreparedStack extends StackEstate {
+  settings: StackSettings;
+  /** The stack file, as named in errors. */
+  configFile: string;
+  /** The GitHub accounts the stack needs a provider for. */
+  owners: string[];
+  kargoOptions: KargoOptions;
+  kargoPlan: KargoPlan;
+  /** Whether Argo CD applies the Kargo objects from git. */
+  gitops: boolean;
+}
+
+/** Validates a stack; throws a UserError listing every problem. Pure apart from reading files. */
+export function prepareStack(settings: StackSettings, opts: { projectDir: string; stack: string }): PreparedStack {
+  const configFile = `Pulumi.${opts.stack}.yaml`;
+  const loaded = loadStackEstate(settings, opts);
+  const specs = loaded.estate.images.map((i) => i.spec);
+  const owners = githubOwners(settings.github.owner, githubRepos(settings, specs), configFile);
+  const kargoOptions: KargoOptions = {
+    project: settings.kargoProject,
+    registries: loaded.registries,
+    factoryRepo: settings.github.factoryRepo,
+    factoryBranch: settings.github.factoryBranch,
+    analyzeWorkflow: settings.github.analyzeWorkflow,
+  };
+  // The components re-derive the same plain data; planning here makes their errors come first.
+  const kargoPlan = planKargo(loaded.estate, kargoOptions);
+  planGithubEstate(specs, settings.github, { environment: opts.stack, imagesFile: loaded.enrolled.file, configFile });
+  const gitops = settings.delivery.mode === "gitops";
+  if (gitops) prepareManifests(kargoPlan.objects);
+  return { ...loaded, settings, configFile, owners, kargoOptions, kargoPlan, gitops };
+}
