@@ -37,7 +37,7 @@ export function formatMarkdown(plan: Plan, limits: MarkdownLimits = LIMITS): str
     const c = plan.changes;
     out.push(`### Changes against \`${c.base}\``, "");
     if (c.list.length === 0) {
-      out.push(`No changes: the ${plural(c.unchanged, "resource")} are the same.`, "");
+      out.push(`No changes: ${c.unchanged === 1 ? "the 1 resource is" : `all ${c.unchanged} resources are`} the same.`, "");
     } else {
       out.push(`**${c.added} to add, ${c.changed} to change, ${c.removed} to remove** (${c.unchanged} unchanged)`, "");
       const shown = c.list.slice(0, limits.changes);

@@ -508,7 +508,7 @@ describe("registry polling", () => {
     e.bases[1].interval = "30m";
     const [hub] = registryPolling(e, {});
     // The other 10 share 12 requests/hour: 10 × 2 / 12 h = 100 min → rounded up to 2 hours.
-    expect(hub).toMatchObject({ interval: "2h", requestsPerHour: 18, overBudget: false });
+    expect(hub).toMatchObject({ interval: "2h", requestsPerHour: 18, overBudget: false, ownIntervals: ["30m"], atRegistryInterval: 10 });
     const out = planKargo({ ...e, images: [] }, { project: "p" }).objects;
     expect(find(out, "Warehouse", "base-base0-1").spec.interval).toBe("30m0s");
     expect(find(out, "Warehouse", "base-base5-1").spec.interval).toBe("2h0m0s");
@@ -521,5 +521,7 @@ describe("registry polling", () => {
       ["ghcr.io", 7, "10m", 84],
       ["mcr.microsoft.com", 1, "1h", 2],
     ]);
+    // gcr.io's only Warehouse (distroless) polls at its declared 12h, not at the registry's 1h.
+    expect(plan.polling.find((p) => p.registry === "gcr.io")).toMatchObject({ ownIntervals: ["12h"], atRegistryInterval: 0 });
   });
 });

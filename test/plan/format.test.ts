@@ -54,7 +54,7 @@ describe("formatMarkdown", () => {
     expect(withChange).toMatch(/\| ~ +\| Stage ns\/a +\| Stage +\| `spec\.soak`: `1h` → `2h` +\|/);
     expect(withChange).toMatch(/\| - +\| Stage ns\/z +\| Stage +\| deleted +\|/);
     const none = formatMarkdown(buildPlan({ render: render([resource("a")]), estate: diamond(), settings, imagesFile: { file: "images.yaml", images: 4 }, base: { shownAs: "main", resources: [resource("a")] } }));
-    expect(none).toContain("No changes: the 1 resource are the same.");
+    expect(none).toContain("No changes: the 1 resource is the same.");
   });
 
   it("flags a registry over its budget", () => {
@@ -63,6 +63,16 @@ describe("formatMarkdown", () => {
     expect(formatMarkdown(plan)).toContain("**over budget**");
     expect(plan.warnings.join("\n")).toContain("registry docker.io: polling costs 48 requests/hour, over its budget of 5");
   });
+});
+
+it("shows the registry's interval and the bases' own ones", () => {
+  const estate = diamond();
+  estate.bases[0].interval = "6h";
+  const md = formatMarkdown(buildPlan({ render: render([]), estate, settings, imagesFile: { file: "i", images: 4 } }));
+  expect(md).toMatch(/\| docker\.io +\| \d+ +\| 1h; own: 6h +\|/);
+  estate.bases[1].interval = "12h";
+  const own = formatMarkdown(buildPlan({ render: render([]), estate, settings, imagesFile: { file: "i", images: 4 } }));
+  expect(own).toMatch(/\| docker\.io +\| \d+ +\| 6h, 12h +\|/);
 });
 
 it("pads table columns so they line up in a terminal", () => {

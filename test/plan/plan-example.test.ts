@@ -22,6 +22,8 @@ it("prints the review summary of the example estate and exits 0", () => {
   expect(md).toMatch(/\| `python:3\.12-slim` +\| python-base, uv +\| 3 +\| 3 +\|/);
   expect(md).toMatch(/\| `mcr\.microsoft\.com\/playwright:v1\.48\.0-noble` +\| e2e-runner +\| 0 +\| 0 +\|.*\| e2e-runner +\|/);
   expect(md).toMatch(/\| docker\.io +\| 2 +\| 1h +\| 4 +\| 20 +\| 33\.3 +\| ok +\|/);
+  // A registry whose only Warehouse declares its own interval shows that interval.
+  expect(md).toMatch(/\| gcr\.io +\| 1 +\| 12h +\| 0\.2 +\|/);
   expect(md).toContain("- image e2e-runner: autoRebuild is false");
   expect(md).toContain("- image backstage: its own workflow acme/platform/backstage.yml does not accept base_digest");
   // Plain text: the same bytes work in a terminal and in a PR comment.
