@@ -11,7 +11,7 @@
  *   overrides:               # per image; wins over defaults
  *     uv: { rebuildDelay: 3d, autoRebuild: true }
  *   registries:              # polling per registry (merged over the stack's registries)
- *     docker.io: { interval: 6h, pullsPerHour: 10 }
+ *     docker.io: { interval: 6h, pullsPerHour: 10, authenticated: true }
  *   bases:                   # polling per base, by image reference
  *     node:22-bookworm-slim: { interval: 12h }
  *

@@ -19,6 +19,11 @@ export const registrySettingsSchema = z.strictObject({
   interval: duration.optional(),
   /** Manifest requests per hour the account may spend on polling; drives the default interval. */
   pullsPerHour: z.number().int().positive().optional(),
+  /**
+   * Kargo polls this registry with credentials (an image credential Secret the Kargo operator
+   * or the Project provides). Docker Hub allows authenticated accounts twice the anonymous pulls.
+   */
+  authenticated: z.boolean("must be true or false").optional(),
 });
 
 export const deliverySchema = z

@@ -26,6 +26,7 @@ export {
   DEFAULT_BUDGETS,
   IMAGE_INTERVAL_FLOOR_SECONDS,
   KNOWN_LIMITS,
+  knownLimit,
   REQUESTS_PER_POLL,
   registryPolling,
   type RegistryPolling,

@@ -8,11 +8,13 @@
  * and Lexical ones set discoveryLimit 1). So a poll is 1 counted manifest GET, plus the rare
  * per-platform fetches: this plan counts 2 requests per poll, an upper bound.
  *
- * Docker Hub counts manifest GETs as pulls. Its limit for an authenticated Personal account is
- * 200 pulls per 6 hours (about 33 per hour; anonymous clients: 100 per 6 hours per IP address,
- * shared with everything else behind that address). The default docker.io budget is 20
- * requests per hour, 60% of the authenticated limit, so builds and people sharing the account
- * keep 80 pulls every 6 hours. Paid Docker plans have no pull limit: raise `pullsPerHour`.
+ * Docker Hub counts manifest GETs as pulls. Anonymous clients get 100 pulls per 6 hours per IP
+ * address (about 17 per hour, shared with everything else behind that address); an
+ * authenticated Personal account gets 200 per 6 hours (about 33 per hour). Kargo polls
+ * anonymously unless it has an image credential for the registry, so the default docker.io
+ * budget is 60% of the anonymous limit (10 requests per hour), or of the authenticated one
+ * (20) when the stack says `authenticated: true`. Paid Docker plans have no pull limit: raise
+ * `pullsPerHour`.
  */
 import { parseDuration, toGoDuration } from "../config/duration";
 import type { Estate } from "../model/types";
@@ -21,13 +23,27 @@ import { kargoDuration } from "./durations";
 /** Counted manifest requests per poll of one subscription (one tag, plus headroom for new digests). */
 export const REQUESTS_PER_POLL = 2;
 
-/** Known hard registry limits, per hour, for the plan's report. */
-export const KNOWN_LIMITS: Record<string, { pullsPerHour: number; note: string }> = {
-  "docker.io": { pullsPerHour: 200 / 6, note: "Docker Hub, authenticated Personal account: 200 pulls per 6 hours (anonymous: 100 per 6 hours per IP)" },
+export interface KnownLimit {
+  pullsPerHour: number;
+  note: string;
+}
+
+/** Known hard registry limits per hour, for anonymous and for authenticated polling. */
+export const KNOWN_LIMITS: Record<string, { anonymous: KnownLimit; authenticated: KnownLimit }> = {
+  "docker.io": {
+    anonymous: { pullsPerHour: 100 / 6, note: "Docker Hub, anonymous: 100 pulls per 6 hours per IP address, shared with everything behind it" },
+    authenticated: { pullsPerHour: 200 / 6, note: "Docker Hub, authenticated Personal account: 200 pulls per 6 hours" },
+  },
 };
 
-/** Default polling budget per registry, in counted manifest requests per hour. */
-export const DEFAULT_BUDGETS: Record<string, number> = { "docker.io": 20 };
+/** Default polling budgets per registry, in counted manifest requests per hour: 60% of the known limit. */
+export const DEFAULT_BUDGETS: Record<string, { anonymous: number; authenticated: number }> = { "docker.io": { anonymous: 10, authenticated: 20 } };
+
+/** The known limit of a registry, polled with or without credentials. */
+export function knownLimit(registry: string, authenticated: boolean): KnownLimit | undefined {
+  const limits = KNOWN_LIMITS[registry];
+  return limits && (authenticated ? limits.authenticated : limits.anonymous);
+}
 
 /** Bases move rarely and rebuilds wait days: polling more often than this buys nothing. */
 export const BASE_INTERVAL_FLOOR_SECONDS = 3600;
@@ -39,6 +55,7 @@ export const KARGO_MIN_INTERVAL_SECONDS = 300;
 export interface RegistrySettings {
   interval?: string;
   pullsPerHour?: number;
+  authenticated?: boolean;
 }
 
 export interface RegistryPolling {
@@ -59,6 +76,8 @@ export interface RegistryPolling {
   budget?: number;
   /** The registry's known hard limit per hour, when there is one. */
   limit?: number;
+  /** Whether the stack says Kargo polls this registry with credentials. */
+  authenticated: boolean;
   /** Whether the expected requests exceed the budget (or the limit when no budget is set). */
   overBudget: boolean;
 }
@@ -104,7 +123,9 @@ export function registryPolling(estate: Estate, settings: Record<string, Registr
   for (const registry of [...byRegistry.keys()].sort()) {
     const subs = byRegistry.get(registry)!;
     const configured = settings[registry] ?? {};
-    const budget = configured.pullsPerHour ?? DEFAULT_BUDGETS[registry];
+    const authenticated = configured.authenticated ?? false;
+    const defaults = DEFAULT_BUDGETS[registry];
+    const budget = configured.pullsPerHour ?? (defaults && (authenticated ? defaults.authenticated : defaults.anonymous));
     const floor = Math.max(KARGO_MIN_INTERVAL_SECONDS, Math.min(...subs.map((s) => s.floor)));
     const own = subs.filter((s) => s.interval !== undefined);
     const shared = subs.length - own.length;
@@ -122,7 +143,7 @@ export function registryPolling(estate: Estate, settings: Record<string, Registr
       seconds = floor;
     }
     const requestsPerHour = ownRequests + (shared * REQUESTS_PER_POLL * 3600) / seconds;
-    const limit = KNOWN_LIMITS[registry]?.pullsPerHour;
+    const limit = knownLimit(registry, authenticated)?.pullsPerHour;
     result.push({
       registry,
       subscriptions: subs.length,
@@ -133,6 +154,7 @@ export function registryPolling(estate: Estate, settings: Record<string, Registr
       requestsPerHour: Math.round(requestsPerHour * 100) / 100,
       budget,
       limit: limit === undefined ? undefined : Math.round(limit * 100) / 100,
+      authenticated,
       overBudget: requestsPerHour > (budget ?? limit ?? Infinity) + 1e-9,
     });
   }

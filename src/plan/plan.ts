@@ -4,7 +4,7 @@
  * things a reviewer should know. Built from a render and the estate model; pure.
  */
 import type { StackSettings } from "../config/stack";
-import { KNOWN_LIMITS, type RegistryPolling, registryPolling } from "../kargo/polling";
+import { knownLimit, type RegistryPolling, registryPolling } from "../kargo/polling";
 import type { Estate } from "../model/types";
 import type { RenderedResource, RenderResult } from "../render/render";
 import { diffResources, type ResourceChange, shortType } from "./diff";
@@ -71,7 +71,7 @@ export function buildPlan(input: PlanInput): Plan {
   }
 
   const registries: RegistryBudget[] = registryPolling(estate, input.settings.registries).map((p) => {
-    const note = KNOWN_LIMITS[p.registry]?.note;
+    const note = knownLimit(p.registry, p.authenticated)?.note;
     return note ? { ...p, limitNote: note } : p;
   });
   const fan = fanOut(estate);

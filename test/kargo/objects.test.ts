@@ -477,39 +477,46 @@ describe("what Kargo would reject at apply time", () => {
 });
 
 describe("registry polling", () => {
-  it("keeps Docker Hub under the default budget (20 requests/hour) as bases are added", () => {
+  it("keeps anonymous Docker Hub polling under its default budget (10 requests/hour) as bases are added", () => {
     for (const n of [1, 10, 30, 100]) {
       const [hub] = registryPolling(syntheticEstate(0, 0, n), {});
       expect(hub.registry).toBe("docker.io");
-      expect(hub.budget).toBe(20);
+      expect(hub.authenticated).toBe(false);
+      expect(hub.budget).toBe(10);
       expect(hub.requestsPerHour).toBeLessThanOrEqual(20);
       expect(hub.requestsPerHour).toBeLessThan(hub.limit!);
       expect(hub.overBudget).toBe(false);
     }
-    // 2 bases: the hourly floor, 4 requests/hour. 100 bases × 2 requests in 20/hour: every 10 hours.
+    // 2 bases: the hourly floor, 4 requests/hour. 100 bases × 2 requests in 10/hour: every 20 hours.
     expect(registryPolling(syntheticEstate(0, 0, 2), {})[0]).toMatchObject({ interval: "1h", requestsPerHour: 4 });
-    expect(registryPolling(syntheticEstate(0, 0, 30), {})[0]).toMatchObject({ interval: "3h", requestsPerHour: 20 });
-    expect(registryPolling(syntheticEstate(0, 0, 100), {})[0]).toMatchObject({ interval: "10h", requestsPerHour: 20 });
-    // The authenticated Personal limit: 200 pulls per 6 hours.
-    expect(registryPolling(syntheticEstate(0, 0, 1), {})[0].limit).toBe(33.33);
+    expect(registryPolling(syntheticEstate(0, 0, 30), {})[0]).toMatchObject({ interval: "6h", requestsPerHour: 10 });
+    expect(registryPolling(syntheticEstate(0, 0, 100), {})[0]).toMatchObject({ interval: "20h", requestsPerHour: 10 });
+    // The anonymous limit: 100 pulls per 6 hours per IP address.
+    expect(registryPolling(syntheticEstate(0, 0, 1), {})[0].limit).toBe(16.67);
+  });
+
+  it("doubles Docker Hub's default budget when Kargo polls it with credentials", () => {
+    const authenticated = { "docker.io": { authenticated: true } };
+    expect(registryPolling(syntheticEstate(0, 0, 30), authenticated)[0]).toMatchObject({ authenticated: true, budget: 20, limit: 33.33, interval: "3h", requestsPerHour: 20 });
+    expect(registryPolling(syntheticEstate(0, 0, 100), authenticated)[0]).toMatchObject({ interval: "10h", requestsPerHour: 20, overBudget: false });
   });
 
   it("honours a configured interval and budget, and says when it is over", () => {
     const [hub] = registryPolling(syntheticEstate(0, 0, 10), { "docker.io": { interval: "5m" } });
-    expect(hub).toMatchObject({ interval: "5m", requestsPerHour: 240, budget: 20, overBudget: true });
+    expect(hub).toMatchObject({ interval: "5m", requestsPerHour: 240, budget: 10, overBudget: true });
     expect(registryPolling(syntheticEstate(0, 0, 10), { "docker.io": { pullsPerHour: 200 } })[0].interval).toBe("1h");
     expect(registryPolling(syntheticEstate(0, 0, 40), { "docker.io": { pullsPerHour: 40 } })[0]).toMatchObject({ interval: "2h", requestsPerHour: 40, overBudget: false });
   });
 
   it("leaves the budget of bases with their own interval out of the shared interval", () => {
     const e = syntheticEstate(0, 0, 12);
-    // Two bases poll every 30 minutes on their own: 8 of the 20 requests/hour.
+    // Two bases poll every 30 minutes on their own: 8 of the (authenticated) 20 requests/hour.
     e.bases[0].interval = "30m";
     e.bases[1].interval = "30m";
-    const [hub] = registryPolling(e, {});
+    const [hub] = registryPolling(e, { "docker.io": { authenticated: true } });
     // The other 10 share 12 requests/hour: 10 × 2 / 12 h = 100 min → rounded up to 2 hours.
     expect(hub).toMatchObject({ interval: "2h", requestsPerHour: 18, overBudget: false, ownIntervals: ["30m"], atRegistryInterval: 10 });
-    const out = planKargo({ ...e, images: [] }, { project: "p" }).objects;
+    const out = planKargo({ ...e, images: [] }, { project: "p", registries: { "docker.io": { authenticated: true } } }).objects;
     expect(find(out, "Warehouse", "base-base0-1").spec.interval).toBe("30m0s");
     expect(find(out, "Warehouse", "base-base5-1").spec.interval).toBe("2h0m0s");
   });

@@ -102,8 +102,12 @@ describe("applyOverlay", () => {
   });
 
   it("merges registry settings over the stack's, field by field", () => {
-    const overlay = parseOverlayText("registries:\n  docker.io: {interval: 2h}\n  quay.io: {pullsPerHour: 50}\n", "o.yaml");
-    expect(overlayRegistries({ "docker.io": { pullsPerHour: 10 } }, overlay)).toEqual({ "docker.io": { pullsPerHour: 10, interval: "2h" }, "quay.io": { pullsPerHour: 50 } });
+    const overlay = parseOverlayText("registries:\n  docker.io: {interval: 2h, authenticated: true}\n  quay.io: {pullsPerHour: 50}\n", "o.yaml");
+    expect(overlayRegistries({ "docker.io": { pullsPerHour: 10 } }, overlay)).toEqual({
+      "docker.io": { pullsPerHour: 10, interval: "2h", authenticated: true },
+      "quay.io": { pullsPerHour: 50 },
+    });
+    expect(() => parseOverlayText("registries:\n  docker.io: {authenticated: yes please}\n", "o.yaml")).toThrow("registries.docker.io.authenticated: must be true or false");
     expect(overlayRegistries({ "docker.io": { pullsPerHour: 10 } }, undefined)).toEqual({ "docker.io": { pullsPerHour: 10 } });
   });
 });
