@@ -39,8 +39,9 @@ export interface DefineOptions {
 export async function defineImageFactory(opts: DefineOptions = {}): Promise<ImageFactoryOutputs> {
   const projectDir = opts.projectDir ?? process.cwd();
   const stack = pulumi.getStack();
-  const { settings, githubToken, githubProviderToken } = readStackConfig(projectDir);
-  const { estate, enrolled, revision, configFile, owners, kargoOptions, kargoPlan, gitops } = prepareStack(settings, { projectDir, stack });
+  const { settings, githubToken, githubProviderToken, registryTokens, registryTokenHosts } = readStackConfig(projectDir);
+  const prepared = prepareStack(settings, { projectDir, stack, registryTokenHosts });
+  const { estate, enrolled, revision, configFile, owners, kargoOptions, kargoPlan, gitops } = prepared;
 
   // ---- Nothing above this line registers a resource. ----
 
@@ -55,7 +56,15 @@ export async function defineImageFactory(opts: DefineOptions = {}): Promise<Imag
   const githubProviders = createGithubProviders("github", { owners, token: githubProviderToken });
 
   // In GitOps mode Argo CD applies the Kargo objects from git; the Secrets never go there.
-  const kargo = new KargoEstate("kargo", { estate, options: kargoOptions, githubToken, applyObjects: !gitops, protect: settings.protect }, { providers: [k8sProvider] });
+  const kargo = new KargoEstate("kargo", {
+      estate,
+      options: kargoOptions,
+      githubToken,
+      registryCredentials: prepared.registryCredentials,
+      registryTokens,
+      applyObjects: !gitops,
+      protect: settings.protect,
+    }, { providers: [k8sProvider] });
   declareDelivery("delivery", {
     manifests: kargoPlan.objects,
     delivery: settings.delivery,

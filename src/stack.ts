@@ -7,6 +7,7 @@ import type { StackSettings } from "./config/stack";
 import { githubOwners, githubRepos, planGithubEstate } from "./github";
 import { prepareManifests } from "./gitops";
 import { type KargoOptions, type KargoPlan, planKargo } from "./kargo";
+import { type RegistryCredential, registryCredentials } from "./kargo/secrets";
 import { loadStackEstate, type StackEstate } from "./model/stack-estate";
 
 export interface PreparedStack extends StackEstate {
@@ -19,12 +20,22 @@ export interface PreparedStack extends StackEstate {
   kargoPlan: KargoPlan;
   /** Whether Argo CD applies the Kargo objects from git. */
   gitops: boolean;
+  /** The registries the stack logs Kargo in to. */
+  registryCredentials: RegistryCredential[];
+}
+
+export interface PrepareOptions {
+  projectDir: string;
+  stack: string;
+  /** The hosts the secret `registryTokens` has a token for (its keys). */
+  registryTokenHosts?: readonly string[];
 }
 
 /** Validates a stack; throws a UserError listing every problem. Pure apart from reading files. */
-export function prepareStack(settings: StackSettings, opts: { projectDir: string; stack: string }): PreparedStack {
+export function prepareStack(settings: StackSettings, opts: PrepareOptions): PreparedStack {
   const configFile = `Pulumi.${opts.stack}.yaml`;
   const loaded = loadStackEstate(settings, opts);
+  const credentials = registryCredentials(loaded.registries, opts.registryTokenHosts ?? [], configFile);
   const specs = loaded.estate.images.map((i) => i.spec);
   const owners = githubOwners(settings.github.owner, githubRepos(settings, specs), configFile);
   const kargoOptions: KargoOptions = {
@@ -39,5 +50,5 @@ export function prepareStack(settings: StackSettings, opts: { projectDir: string
   planGithubEstate(specs, settings.github, { environment: opts.stack, imagesFile: loaded.enrolled.file, configFile });
   const gitops = settings.delivery.mode === "gitops";
   if (gitops) prepareManifests(kargoPlan.objects);
-  return { ...loaded, settings, configFile, owners, kargoOptions, kargoPlan, gitops };
+  return { ...loaded, settings, configFile, owners, kargoOptions, kargoPlan, gitops, registryCredentials: credentials };
 }

@@ -12,6 +12,10 @@ export interface StackConfig {
   githubToken: pulumi.Output<string>;
   /** The token the GitHub provider uses; githubToken when not set separately. */
   githubProviderToken: pulumi.Output<string>;
+  /** Registry passwords or tokens by host (a Pulumi secret); `{}` when none are set. */
+  registryTokens: pulumi.Output<Record<string, string>>;
+  /** The hosts registryTokens has a token for (its keys: not secret). */
+  registryTokenHosts: string[];
 }
 
 export function readStackConfig(projectDir: string = process.cwd()): StackConfig {
@@ -38,5 +42,31 @@ export function readStackConfig(projectDir: string = process.cwd()): StackConfig
       },
     ]);
   }
-  return { settings, githubToken, githubProviderToken: cfg.getSecret("githubProviderToken") ?? githubToken };
+  const tokensKey = `${CONFIG_NAMESPACE}:registryTokens`;
+  const registryTokenHosts = tokenHosts(pulumi.runtime.allConfig()[tokensKey], source);
+  const registryTokens = cfg.getSecretObject<Record<string, string>>("registryTokens") ?? pulumi.secret<Record<string, string>>({});
+  return { settings, githubToken, githubProviderToken: cfg.getSecret("githubProviderToken") ?? githubToken, registryTokens, registryTokenHosts };
+}
+
+/**
+ * The keys of `registryTokens`, read without keeping a value: which registries have a token
+ * must be known before any resource is declared. Every value must be a non-empty string.
+ */
+export function tokenHosts(text: string | undefined, source: string): string[] {
+  if (text === undefined) return [];
+  const field = `${CONFIG_NAMESPACE}:registryTokens`;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // Never echo the text: it is a secret.
+    throw new UserError([{ file: source, field, message: "must be a mapping of registry host to token (set each with pulumi config set --secret --path)" }]);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new UserError([{ file: source, field, message: "must be a mapping of registry host to token (set each with pulumi config set --secret --path)" }]);
+  }
+  const hosts = Object.keys(parsed).sort();
+  const empty = hosts.filter((h) => typeof (parsed as Record<string, unknown>)[h] !== "string" || (parsed as Record<string, string>)[h] === "");
+  if (empty.length > 0) throw new UserError(empty.map((h) => ({ file: source, field: `${field}.${h}`, message: "must be a non-empty string" })));
+  return hosts;
 }

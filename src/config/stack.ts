@@ -22,8 +22,14 @@ export const registrySettingsSchema = z.strictObject({
   /**
    * Kargo polls this registry with credentials (an image credential Secret the Kargo operator
    * or the Project provides). Docker Hub allows authenticated accounts twice the anonymous pulls.
+   * Default: true when `username` is set.
    */
   authenticated: z.boolean("must be true or false").optional(),
+  /**
+   * The user Kargo logs in to this registry as. The stack then creates the Project's image
+   * credential Secret for the registry; its password is `registryTokens.<host>` (a secret).
+   */
+  username: z.string().min(1).max(256).optional(),
 });
 
 export const deliverySchema = z
@@ -117,7 +123,7 @@ export type StackSettings = z.output<typeof stackSettingsSchema> & {
 };
 
 /** Keys that hold secrets: never read as plain values. */
-export const SECRET_KEYS = ["githubToken", "githubProviderToken"] as const;
+export const SECRET_KEYS = ["githubToken", "githubProviderToken", "registryTokens"] as const;
 
 const OBJECT_KEYS = new Set(["registries", "delivery", "github", "kubernetes", "promotion"]);
 

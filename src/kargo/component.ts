@@ -9,7 +9,7 @@ import type { KubernetesObject } from "../gitops/manifests";
 import type { Estate } from "../model/types";
 import { type KargoOptions, planKargo } from "./objects";
 import type { RegistryPolling } from "./polling";
-import { gitCredentialsSecret, githubCredentialsSecret, type SecretShape } from "./secrets";
+import { gitCredentialsSecret, githubCredentialsSecret, imageCredentialSecret, type RegistryCredential, type SecretShape } from "./secrets";
 
 export interface KargoEstateArgs {
   /** The estate model (images in rebuild order, watched bases). */
@@ -18,6 +18,10 @@ export interface KargoEstateArgs {
   options: KargoOptions;
   /** The token the rebuild dispatch and git steps use; kept a secret whatever is passed. */
   githubToken: pulumi.Input<string>;
+  /** Registries Kargo logs in to (registryCredentials()): one image credential Secret each. */
+  registryCredentials?: RegistryCredential[];
+  /** Their tokens by host; kept a secret whatever is passed. */
+  registryTokens?: pulumi.Input<Record<string, string>>;
   /**
    * Whether Pulumi applies the Kargo objects itself (direct delivery, the default). With GitOps
    * delivery they are committed for Argo CD instead, and only the Secrets are applied here.
@@ -89,13 +93,13 @@ export class KargoEstate extends pulumi.ComponentResource {
       );
     }
 
-    const secret = (shape: SecretShape, protectIt: boolean) =>
+    const secret = (shape: SecretShape, protectIt: boolean, value: pulumi.Output<string> = token) =>
       new k8s.core.v1.Secret(
         `${name}-secret-${shape.name}`,
         {
           metadata: { name: shape.name, namespace: shape.namespace, labels: shape.labels },
           type: "Opaque",
-          stringData: token.apply((t) => ({ ...shape.plain, [shape.tokenKey]: t })),
+          stringData: value.apply((t) => ({ ...shape.plain, [shape.tokenKey]: t })),
         },
         {
           parent: this,
@@ -109,6 +113,16 @@ export class KargoEstate extends pulumi.ComponentResource {
     // git-credentials goes away by itself when no image has update targets or source repos.
     const git = gitCredentialsSecret(this.project, plan.gitRepos);
     if (git) secret(git, false);
+    const registryTokens = pulumi.secret(args.registryTokens ?? {});
+    for (const credential of args.registryCredentials ?? []) {
+      const shape = imageCredentialSecret(this.project, credential);
+      const value = registryTokens.apply((tokens) => {
+        const t = tokens[credential.host];
+        if (typeof t !== "string" || t === "") throw new Error(`registryTokens has no token for ${credential.host}`);
+        return t;
+      });
+      secret(shape, false, value);
+    }
 
     this.ready = declareInBatches(declareObjects).then(() => this.registerOutputs({ project: this.project }));
   }

@@ -56,6 +56,8 @@ export interface RegistrySettings {
   interval?: string;
   pullsPerHour?: number;
   authenticated?: boolean;
+  /** The stack logs Kargo in as this user (see secrets.ts), so polling is authenticated. */
+  username?: string;
 }
 
 export interface RegistryPolling {
@@ -123,7 +125,7 @@ export function registryPolling(estate: Estate, settings: Record<string, Registr
   for (const registry of [...byRegistry.keys()].sort()) {
     const subs = byRegistry.get(registry)!;
     const configured = settings[registry] ?? {};
-    const authenticated = configured.authenticated ?? false;
+    const authenticated = configured.authenticated ?? configured.username !== undefined;
     const defaults = DEFAULT_BUDGETS[registry];
     const budget = configured.pullsPerHour ?? (defaults && (authenticated ? defaults.authenticated : defaults.anonymous));
     const floor = Math.max(KARGO_MIN_INTERVAL_SECONDS, Math.min(...subs.map((s) => s.floor)));

@@ -2,7 +2,10 @@
  * The Secrets Kargo reads, as plain metadata plus the keys their (secret) values go under.
  * Values are only ever attached as Pulumi secret Outputs by the component.
  */
+import { type Problem, UserError } from "../config/errors";
+import { CONFIG_NAMESPACE } from "../config/stack";
 import { GIT_CREDENTIALS_SECRET, GITHUB_CREDENTIALS_SECRET } from "./objects";
+import type { RegistrySettings } from "./polling";
 
 export interface SecretShape {
   name: string;
@@ -12,6 +15,8 @@ export interface SecretShape {
   plain: Record<string, string>;
   /** The key the token goes under. */
   tokenKey: string;
+  /** The registry whose token it holds (image credentials); the GitHub token otherwise. */
+  registry?: string;
 }
 
 /** `github-credentials`: the token the http dispatch step reads as `.password`. */
@@ -45,5 +50,62 @@ export function gitCredentialsSecret(project: string, repos: readonly string[]):
     labels: { "kargo.akuity.io/cred-type": "git" },
     plain: { repoURL: `^https://github\\.com/(${alternatives})(\\.git)?$`, repoURLIsRegex: "true", username: "x-access-token" },
     tokenKey: "password",
+  };
+}
+
+export interface RegistryCredential {
+  host: string;
+  username: string;
+}
+
+/**
+ * The registries Kargo logs in to: those with a `username`. Each needs its token in the secret
+ * `registryTokens` (only its keys are passed here), and each token its username.
+ */
+export function registryCredentials(registries: Record<string, RegistrySettings>, tokenHosts: readonly string[], configFile: string): RegistryCredential[] {
+  const problems: Problem[] = [];
+  const credentials: RegistryCredential[] = [];
+  const tokens = new Set(tokenHosts);
+  for (const host of Object.keys(registries).sort()) {
+    const username = registries[host].username;
+    if (username === undefined) continue;
+    if (!tokens.has(host)) {
+      problems.push({
+        file: configFile,
+        field: `${CONFIG_NAMESPACE}:registryTokens.${host}`,
+        message: `is required because registries.${host}.username is set: pulumi config set --secret --path '${CONFIG_NAMESPACE}:registryTokens["${host}"]' <token>`,
+      });
+      continue;
+    }
+    credentials.push({ host, username });
+  }
+  for (const host of [...tokens].sort()) {
+    if (registries[host]?.username === undefined) {
+      problems.push({ file: configFile, field: `${CONFIG_NAMESPACE}:registryTokens.${host}`, message: `has no user: set ${CONFIG_NAMESPACE}:registries.${host}.username` });
+    }
+  }
+  if (problems.length > 0) throw new UserError(problems);
+  return credentials;
+}
+
+/**
+ * The image repositories a registry's credential applies to, as the regex Kargo matches
+ * subscriptions' repoURLs against. Docker Hub repositories are also written without a host
+ * (`node`, `library/node`): a first path part without a dot or colon is not a host.
+ */
+export function registryRepoPattern(host: string): string {
+  if (host === "docker.io") return "^((docker\\.io|index\\.docker\\.io|registry-1\\.docker\\.io)/)?[a-z0-9_-]+(/[a-z0-9._-]+)*$";
+  return `^${escapeRegex(host)}/`;
+}
+
+/** `registry-<host>`: the Project's image credential for one registry. */
+export function imageCredentialSecret(project: string, credential: RegistryCredential): SecretShape {
+  return {
+    name: `registry-${credential.host.replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "")}`,
+    namespace: project,
+    labels: { "kargo.akuity.io/cred-type": "image" },
+    plain: { repoURL: registryRepoPattern(credential.host), repoURLIsRegex: "true", username: credential.username },
+    tokenKey: "password",
+    registry: credential.host,
   };
 }

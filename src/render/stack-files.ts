@@ -97,11 +97,11 @@ export function readStackValues(project: ProjectFile, opts: ReadStackOptions): S
       problems.push({ file: shown, field: key, message: "has no value" });
       continue;
     }
-    const { text, secret } = decodeValue(value, key);
+    const { text, secret, leaves } = decodeValue(value, key);
     config[key] = text;
     if (secret || SECRET_CONFIG_KEYS.includes(key)) {
       secretKeys.add(key);
-      secretValues.push(text);
+      secretValues.push(text, ...leaves);
       if (!secret) notes.push(`${shown}: ${key} is stored in plain text; set it with \`pulumi config set --secret ${key} ...\``);
     }
   }
@@ -115,7 +115,7 @@ export function readStackValues(project: ProjectFile, opts: ReadStackOptions): S
     config[key] = value;
     if (SECRET_CONFIG_KEYS.includes(key) || secretKeys.has(key)) {
       secretKeys.add(key);
-      secretValues.push(value);
+      secretValues.push(value, ...jsonLeaves(value));
     } else {
       // A plain override replaces a secret value: the key is no longer secret.
       secretKeys.delete(key);
@@ -152,13 +152,16 @@ function namespaced(key: string, project: string): string {
 }
 
 /** A config value as Pulumi passes it: scalars as text, objects and lists as JSON. */
-function decodeValue(value: unknown, key: string): { text: string; secret: boolean } {
-  if (isSecure(value)) return { text: secretPlaceholder(key), secret: true };
+function decodeValue(value: unknown, key: string): { text: string; secret: boolean; leaves: string[] } {
+  if (isSecure(value)) return { text: secretPlaceholder(key), secret: true, leaves: [] };
   let secret = false;
+  // Every placeholder is scanned for on its own too: the program may use one value alone.
+  const leaves: string[] = [];
   // A secure value nested in an object makes the whole key secret, as in Pulumi.
   const replace = (v: unknown, at: string): unknown => {
     if (isSecure(v)) {
       secret = true;
+      leaves.push(secretPlaceholder(at));
       return secretPlaceholder(at);
     }
     if (Array.isArray(v)) return v.map((x, i) => replace(x, `${at}[${i}]`));
@@ -166,7 +169,25 @@ function decodeValue(value: unknown, key: string): { text: string; secret: boole
     return v;
   };
   const plain = replace(value, key);
-  return { text: configText(plain), secret };
+  return { text: configText(plain), secret, leaves };
+}
+
+/** The strings inside a JSON object or list (a secret object's values), none for other text. */
+function jsonLeaves(text: string): string[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  const walk = (v: unknown) => {
+    if (typeof v === "string") out.push(v);
+    else if (Array.isArray(v)) v.forEach(walk);
+    else if (isMapping(v)) Object.values(v).forEach(walk);
+  };
+  if (typeof parsed === "object" && parsed !== null) walk(parsed);
+  return out;
 }
 
 function configText(value: unknown): string {

@@ -35,6 +35,31 @@ describe("image-factory render", () => {
     expect(secret).toContain('stringData: "[secret]"');
   });
 
+  it("declares a registry credential from a username and a secret token, the token in no file", () => {
+    const dir = tmp();
+    const token = "ghp_RegistryReadPackages99999999999";
+    const run = imageFactory([
+      "render",
+      "--config",
+      `registries=${JSON.stringify({ "ghcr.io": { username: "acme-bot" } })}`,
+      "--config",
+      `registryTokens=${JSON.stringify({ "ghcr.io": token })}`,
+      "--out",
+      dir,
+    ]);
+    expect(run.stderr).not.toContain(token);
+    expect(run.code).toBe(0);
+    const secret = fs.readFileSync(path.join(dir, "kubernetes", "secret_image-factory_registry-ghcr-io.yaml"), "utf8");
+    expect(secret).toContain('stringData: "[secret]"');
+    expect(secret).toContain("kargo.akuity.io/cred-type: image");
+    const forms = [token, Buffer.from(token).toString("base64").slice(0, 30), encodeURIComponent(token)];
+    for (const [file, content] of readTree(dir)) for (const form of forms) expect(content.toString("utf8").includes(form), `${file} holds the token`).toBe(false);
+    // A username without its token stops the render before anything is declared.
+    const missing = imageFactory(["render", "--config", `registries=${JSON.stringify({ "ghcr.io": { username: "acme-bot" } })}`, "--out", tmp()]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("image-factory:registryTokens.ghcr.io: is required because registries.ghcr.io.username is set");
+  });
+
   it("exits 1 on invalid input, prints the problem without a stack trace and writes nothing", () => {
     const estate = copyExampleEstate();
     const images = path.join(estate, "images.yaml");

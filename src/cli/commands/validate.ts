@@ -1,6 +1,7 @@
 import * as path from "node:path";
 import { loadImagesFile } from "../../config/images";
-import { parseNamespacedSettings } from "../../config/stack";
+import { tokenHosts } from "../../config/pulumi-config";
+import { CONFIG_NAMESPACE, parseNamespacedSettings } from "../../config/stack";
 import { readProjectFile, readStackValues } from "../../render/stack-files";
 import { prepareStack } from "../../stack";
 import { type Command, displayPath, EXAMPLE_IMAGES, PACKAGE_ROOT, UsageError } from "../command";
@@ -53,7 +54,8 @@ function validateStack(stack: string, overrides: readonly string[]): string {
   if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new UsageError(`--stack must be a stack name, got "${stack}"`);
   const projectDir = PACKAGE_ROOT;
   const values = readStackValues(readProjectFile(projectDir), { projectDir, stack, overrides });
-  const prepared = prepareStack(parseNamespacedSettings(values.config, { stack, projectDir }), { projectDir, stack });
+  const registryTokenHosts = tokenHosts(values.config[`${CONFIG_NAMESPACE}:registryTokens`], `Pulumi.${stack}.yaml`);
+  const prepared = prepareStack(parseNamespacedSettings(values.config, { stack, projectDir }), { projectDir, stack, registryTokenHosts });
   const overlay = prepared.overlay ? ` with ${prepared.overlay.file}` : "";
   return (
     `${prepared.configFile}${overlay}: valid: ${prepared.estate.images.length} of ${plural(prepared.imagesFile.images.length, "image")} enrolled, ` +
