@@ -1,10 +1,10 @@
 // The pure GitHub plan: which files, settings and environment; owners and providers.
 import { describe, expect, it } from "vitest";
-import { formatProblem, UserError } from "../../src/config/errors";
 import { parseStackSettings } from "../../src/config/stack";
 import { planGithubEstate } from "../../src/github/estate";
 import { githubOwners, githubRepos } from "../../src/github/provider";
 import { renderWorkflow } from "../../src/github/workflow";
+import { problemsOf } from "../helpers/problems";
 import { exampleImages, imageByName, makeImage } from "./fixtures";
 
 const settingsWith = (raw: Record<string, unknown>) =>
@@ -12,16 +12,6 @@ const settingsWith = (raw: Record<string, unknown>) =>
     Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])),
     { source: "Pulumi.dev.yaml", projectDir: "." },
   );
-
-function problemsOf(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(UserError);
-    return (e as UserError).problems.map(formatProblem);
-  }
-  throw new Error("expected a UserError");
-}
 
 describe("planGithubEstate", () => {
   it("plans one workflow file per generated workflow, in the image's repo and branch", () => {

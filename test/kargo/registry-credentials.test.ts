@@ -3,22 +3,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { formatProblem, UserError } from "../../src/config/errors";
 import { tokenHosts } from "../../src/config/pulumi-config";
 import { KargoEstate, registryPolling } from "../../src/kargo";
 import { imageCredentialSecret, registryCredentials, registryRepoPattern } from "../../src/kargo/secrets";
 import { isSecretEnvelope, type RecordedResource, runUnderMocks } from "../../src/render/mock-runtime";
+import { problemsOf } from "../helpers/problems";
 import { handEstate } from "./fixtures";
-
-const problemsOf = (fn: () => unknown): string[] => {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(UserError);
-    return (e as UserError).problems.map(formatProblem);
-  }
-  throw new Error("expected a UserError");
-};
 
 describe("registryCredentials", () => {
   it("pairs every username with its token", () => {
