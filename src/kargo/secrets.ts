@@ -89,9 +89,10 @@ export function registryCredentials(registries: Record<string, RegistrySettings>
 }
 
 /**
- * The image repositories a registry's credential applies to, as the regex Kargo matches
- * subscriptions' repoURLs against. Docker Hub repositories are also written without a host
- * (`node`, `library/node`): a first path part without a dot or colon is not a host.
+ * The image repositories a registry's credential applies to, as a regex. Kargo tries a regex
+ * credential on a subscription's repoURL both as written and as normalized, so this matches
+ * every spelling: Docker Hub repositories may come without a host (`node`, `library/node`),
+ * and a first path part without a dot or colon is not a host.
  */
 export function registryRepoPattern(host: string): string {
   if (host === "docker.io") return "^((docker\\.io|index\\.docker\\.io|registry-1\\.docker\\.io)/)?[a-z0-9_-]+(/[a-z0-9._-]+)*$";
