@@ -127,12 +127,15 @@ export async function renderStack(opts: RenderOptions): Promise<RenderResult> {
   // repoURL and labels), and their harmless parts appear elsewhere by design.
   const secrets = new Set(values.secretValues);
 
-  const resources = run.resources.map(toRendered).sort((a, b) => cmp(a.urn, b.urn));
+  // Every output file is made from the redacted inputs: redact each resource once.
+  const redacted = new Map(run.resources.map((r) => [r, redact(r.inputs) as Record<string, unknown>]));
+  const inputsOf = (r: RecordedResource) => redacted.get(r)!;
+  const resources = run.resources.map((r) => toRendered(r, inputsOf(r))).sort((a, b) => cmp(a.urn, b.urn));
   // Sorted: module namespaces (import()) and module.exports (require) list exports differently.
   const outputs = sortKeys(redact(run.outputs)) as Record<string, unknown>;
   const files = new Map<string, string>();
-  for (const [file, content] of kubernetesFiles(run.resources)) files.set(file, content);
-  for (const [file, content] of githubFiles(run.resources, values.config, notes)) files.set(file, content);
+  for (const [file, content] of kubernetesFiles(run.resources, inputsOf)) files.set(file, content);
+  for (const [file, content] of githubFiles(run.resources, inputsOf, values.config, notes)) files.set(file, content);
   files.set("resources.json", json(resources));
   files.set("outputs.json", json(outputs));
   files.set(
@@ -267,14 +270,17 @@ function promotionSource(text: string | undefined): string | undefined {
 // ---------------------------------------------------------------------------------------------
 // Resources
 
-function toRendered(r: RecordedResource): RenderedResource {
+type InputsOf = (r: RecordedResource) => Record<string, unknown>;
+
+/** `inputs`: the resource's inputs, redacted. */
+function toRendered(r: RecordedResource, inputs: Record<string, unknown>): RenderedResource {
   const out: RenderedResource = {
     urn: r.urn,
     type: r.type,
     name: r.name,
     dependsOn: [...r.dependencies].sort(),
     options: { protect: r.protect, retainOnDelete: r.retainOnDelete, deleteBeforeReplace: r.deleteBeforeReplace, ignoreChanges: [...r.ignoreChanges].sort() },
-    inputs: sortKeys(redact(r.inputs)) as Record<string, unknown>,
+    inputs: sortKeys(inputs) as Record<string, unknown>,
   };
   if (r.parent) out.parent = r.parent;
   const provider = providerUrn(r.provider);
@@ -317,12 +323,12 @@ function sortKeys(value: unknown): unknown {
 
 const K8S_KEY_ORDER = ["apiVersion", "kind", "metadata"];
 
-function kubernetesFiles(resources: readonly RecordedResource[]): Map<string, string> {
+function kubernetesFiles(resources: readonly RecordedResource[], inputsOf: InputsOf): Map<string, string> {
   const files = new Map<string, string>();
   const problems: Problem[] = [];
   const objects = resources
     .filter((r) => r.custom && r.type.startsWith("kubernetes:"))
-    .map((r) => ({ r, o: redact(r.inputs) as Record<string, unknown> }))
+    .map((r) => ({ r, o: inputsOf(r) }))
     .filter(({ o }) => typeof o.apiVersion === "string" && typeof o.kind === "string")
     .sort((a, b) => cmp(a.r.urn, b.r.urn));
   for (const { r, o } of objects) {
@@ -355,12 +361,12 @@ function kubernetesFiles(resources: readonly RecordedResource[]): Map<string, st
 const REPOSITORY_FILE = "github:index/repositoryFile:RepositoryFile";
 const GITHUB_PROVIDER = "pulumi:providers:github";
 
-function githubFiles(resources: readonly RecordedResource[], config: Record<string, string>, notes: string[]): Map<string, string> {
+function githubFiles(resources: readonly RecordedResource[], inputsOf: InputsOf, config: Record<string, string>, notes: string[]): Map<string, string> {
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
   const problems: Problem[] = [];
   const entries: Array<{ owner: string; repo: string; branch?: string; file: string; content: string; urn: string }> = [];
   for (const r of resources.filter((x) => x.type === REPOSITORY_FILE).sort((a, b) => cmp(a.urn, b.urn))) {
-    const inputs = redact(r.inputs) as Record<string, unknown>;
+    const inputs = inputsOf(r);
     const provider = byUrn.get(providerUrn(r.provider) ?? "");
     const ownerValue = provider?.type === GITHUB_PROVIDER ? provider.inputs.owner : config["github:owner"];
     const owner = typeof ownerValue === "string" && ownerValue && ownerValue !== SECRET_MARKER ? ownerValue : "_unknown-owner";
