@@ -59,8 +59,7 @@ export function tokenHosts(text: string | undefined, source: string): string[] {
   try {
     parsed = JSON.parse(text);
   } catch {
-    // Never echo the text: it is a secret.
-    throw new UserError([{ file: source, field, message: "must be a mapping of registry host to token (set each with pulumi config set --secret --path)" }]);
+    parsed = undefined; // Never echo the text: it is a secret.
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     throw new UserError([{ file: source, field, message: "must be a mapping of registry host to token (set each with pulumi config set --secret --path)" }]);

@@ -69,7 +69,7 @@ export interface ReadStackOptions {
 export function readStackValues(project: ProjectFile, opts: ReadStackOptions): StackConfigValues {
   const shown = path.relative(opts.projectDir, path.join(project.stackConfigDir, `Pulumi.${opts.stack}.yaml`)) || `Pulumi.${opts.stack}.yaml`;
   const file = path.join(project.stackConfigDir, `Pulumi.${opts.stack}.yaml`);
-  if (!/^[A-Za-z0-9_.-]+$/.test(opts.stack)) {
+  if (!isStackName(opts.stack)) {
     throw new UserError([{ file: shown, message: `"${opts.stack}" is not a stack name (letters, digits, '_', '.', '-')` }]);
   }
   if (!fs.existsSync(file)) {
@@ -131,6 +131,11 @@ export function readStackValues(project: ProjectFile, opts: ReadStackOptions): S
     notes.push(`${tokenKey} is not set in ${shown}; a placeholder stands in for it`);
   }
   return { config: sortRecord(config), secretKeys: [...secretKeys].sort(), secretValues: [...new Set(secretValues)].sort(), notes };
+}
+
+/** Whether `name` can be a stack name (and so part of a file name): letters, digits, `_`, `.`, `-`. */
+export function isStackName(name: string): boolean {
+  return /^[A-Za-z0-9_.-]+$/.test(name);
 }
 
 /** The stacks that have a Pulumi.<stack>.yaml in `dir`, sorted. */

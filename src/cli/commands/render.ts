@@ -2,6 +2,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { isUserError } from "../../config/errors";
 import { renderStack, type RenderOptions, type RenderResult, SecretLeakError, writeRender } from "../../render/render";
+import { isStackName } from "../../render/stack-files";
 import { type CliIO, type Command, displayPath, PACKAGE_ROOT, UsageError } from "../command";
 
 export const RENDER_OPTIONS_HELP = `  --stack NAME        the stack whose Pulumi.<stack>.yaml is read (default: dev)
@@ -66,7 +67,7 @@ type Values = Record<string, string | boolean | string[] | undefined>;
 
 /** The render options the render and plan commands share, from their parsed flags. */
 export function renderOptionsFrom(values: Values, io: CliIO): RenderOptions {
-  if (values.stack !== undefined && !/^[A-Za-z0-9_.-]+$/.test(String(values.stack))) throw new UsageError(`--stack must be a stack name, got "${values.stack}"`);
+  if (values.stack !== undefined && !isStackName(String(values.stack))) throw new UsageError(`--stack must be a stack name, got "${values.stack}"`);
   return {
     projectDir: PACKAGE_ROOT,
     stack: typeof values.stack === "string" ? values.stack : "dev",

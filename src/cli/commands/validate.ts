@@ -2,7 +2,7 @@ import * as path from "node:path";
 import { loadImagesFile } from "../../config/images";
 import { tokenHosts } from "../../config/pulumi-config";
 import { CONFIG_NAMESPACE, parseNamespacedSettings } from "../../config/stack";
-import { readProjectFile, readStackValues } from "../../render/stack-files";
+import { isStackName, readProjectFile, readStackValues } from "../../render/stack-files";
 import { prepareStack } from "../../stack";
 import { type Command, displayPath, EXAMPLE_IMAGES, PACKAGE_ROOT, UsageError } from "../command";
 
@@ -51,7 +51,7 @@ Options:
 
 /** Checks one stack; returns its summary line or throws a UserError. */
 function validateStack(stack: string, overrides: readonly string[]): string {
-  if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new UsageError(`--stack must be a stack name, got "${stack}"`);
+  if (!isStackName(stack)) throw new UsageError(`--stack must be a stack name, got "${stack}"`);
   const projectDir = PACKAGE_ROOT;
   const values = readStackValues(readProjectFile(projectDir), { projectDir, stack, overrides });
   const registryTokenHosts = tokenHosts(values.config[`${CONFIG_NAMESPACE}:registryTokens`], `Pulumi.${stack}.yaml`);
