@@ -10,6 +10,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { declareDelivery } from "./argocd";
 import { readStackConfig } from "./config/pulumi-config";
+import type { StackSettings } from "./config/stack";
 import { createGithubProviders, GithubEstate } from "./github";
 import { KargoEstate } from "./kargo";
 import { guardPromotion } from "./promotion/guard";
@@ -31,6 +32,36 @@ export interface ImageFactoryOutputs {
   estateRevision: string;
 }
 
+/**
+ * The one Kubernetes provider of the stack.
+ *
+ * - The cluster is always named (prepareStack's requireCluster): a kubeconfig held as the
+ *   stack's secret, or a context of the kubeconfig the machine or CI job provides. Without
+ *   `kubeconfig` the provider loads $KUBECONFIG / ~/.kube/config and selects `context`
+ *   (pulumi-kubernetes provider/pkg/provider/provider.go, Configure).
+ * - enableSecretMutable: without it a change to a Secret's data is a replacement
+ *   (provider/pkg/provider/diff.go, forceNewProperties lists .type, .data and .stringData of
+ *   every Secret unless the provider enables mutable Secrets), and the protected
+ *   github-credentials Secret could never take a rotated token. With it only `.type` still
+ *   replaces, and every Secret here is Opaque.
+ * - upsertExistingObjects: passed as false unless the stack asks, so the ambient
+ *   PULUMI_K8S_UPSERT_EXISTING_OBJECTS cannot turn it on (Configure reads the provider
+ *   variable first). Turning either flag on or off is an update of the provider, not a
+ *   replacement (DiffConfig replaces only on renderYamlToDirectory or a changed active cluster).
+ */
+export function kubernetesProviderArgs(
+  cluster: StackSettings["kubernetes"],
+  kubeconfig: pulumi.Input<string> | undefined,
+): k8s.ProviderArgs {
+  return {
+    ...(cluster.context !== undefined ? { context: cluster.context } : {}),
+    ...(kubeconfig !== undefined ? { kubeconfig: pulumi.secret(kubeconfig) } : {}),
+    enableServerSideApply: true,
+    enableSecretMutable: true,
+    upsertExistingObjects: cluster.upsertExistingObjects,
+  };
+}
+
 export interface DefineOptions {
   /** The folder relative paths in stack config are resolved against (the Pulumi project). */
   projectDir?: string;
@@ -39,8 +70,8 @@ export interface DefineOptions {
 export async function defineImageFactory(opts: DefineOptions = {}): Promise<ImageFactoryOutputs> {
   const projectDir = opts.projectDir ?? process.cwd();
   const stack = pulumi.getStack();
-  const { settings, githubToken, githubProviderToken, registryTokens, registryTokenHosts } = readStackConfig(projectDir);
-  const prepared = prepareStack(settings, { projectDir, stack, registryTokenHosts });
+  const { settings, githubToken, githubProviderToken, registryTokens, registryTokenHosts, kubeconfig } = readStackConfig(projectDir);
+  const prepared = prepareStack(settings, { projectDir, stack, registryTokenHosts, hasKubeconfig: kubeconfig !== undefined, config: pulumi.runtime.allConfig() });
   const { estate, enrolled, revision, configFile, owners, kargoOptions, kargoPlan, gitops } = prepared;
 
   // ---- Nothing above this line registers a resource. ----
@@ -49,10 +80,7 @@ export async function defineImageFactory(opts: DefineOptions = {}): Promise<Imag
   // StackReference is a read; on `up` a mismatch throws before anything is declared.
   if (settings.promotion) await guardPromotion({ from: settings.promotion.from, revision, configFile });
 
-  const k8sProvider = new k8s.Provider("kubernetes", {
-    context: settings.kubernetes.context,
-    enableServerSideApply: true,
-  });
+  const k8sProvider = new k8s.Provider("kubernetes", kubernetesProviderArgs(settings.kubernetes, kubeconfig));
   const githubProviders = createGithubProviders("github", { owners, token: githubProviderToken });
 
   // In GitOps mode Argo CD applies the Kargo objects from git; the Secrets never go there.

@@ -3,7 +3,7 @@
  * images.yaml, the overlay, the lock, and the plans of every component. The program runs it
  * first; `image-factory validate --stack` runs it without the Pulumi runtime.
  */
-import type { StackSettings } from "./config/stack";
+import { requireCluster, type StackSettings } from "./config/stack";
 import { githubOwners, githubRepos, planGithubEstate } from "./github";
 import { prepareManifests } from "./gitops";
 import { type KargoOptions, type KargoPlan, planKargo } from "./kargo";
@@ -29,11 +29,16 @@ export interface PrepareOptions {
   stack: string;
   /** The hosts the secret `registryTokens` has a token for (its keys). */
   registryTokenHosts?: readonly string[];
+  /** Whether the stack sets the secret `kubeconfig` (its value is never needed here). */
+  hasKubeconfig?: boolean;
+  /** The stack's whole config, namespaced: named in errors about keys of other namespaces. */
+  config?: Readonly<Record<string, string>>;
 }
 
 /** Validates a stack; throws a UserError listing every problem. Pure apart from reading files. */
 export function prepareStack(settings: StackSettings, opts: PrepareOptions): PreparedStack {
   const configFile = `Pulumi.${opts.stack}.yaml`;
+  requireCluster(settings, { hasKubeconfig: opts.hasKubeconfig ?? false, source: configFile, config: opts.config });
   const loaded = loadStackEstate(settings, opts);
   const credentials = registryCredentials(loaded.registries, opts.registryTokenHosts ?? [], configFile);
   const specs = loaded.estate.images.map((i) => i.spec);

@@ -16,6 +16,8 @@ export interface StackConfig {
   registryTokens: pulumi.Output<Record<string, string>>;
   /** The hosts registryTokens has a token for (its keys: not secret). */
   registryTokenHosts: string[];
+  /** The stack's kubeconfig (a Pulumi secret), when it holds one rather than naming a context. */
+  kubeconfig?: pulumi.Output<string>;
 }
 
 export function readStackConfig(projectDir: string = process.cwd()): StackConfig {
@@ -45,7 +47,14 @@ export function readStackConfig(projectDir: string = process.cwd()): StackConfig
   const tokensKey = `${CONFIG_NAMESPACE}:registryTokens`;
   const registryTokenHosts = tokenHosts(pulumi.runtime.allConfig()[tokensKey], source);
   const registryTokens = cfg.getSecretObject<Record<string, string>>("registryTokens") ?? pulumi.secret<Record<string, string>>({});
-  return { settings, githubToken, githubProviderToken: cfg.getSecret("githubProviderToken") ?? githubToken, registryTokens, registryTokenHosts };
+  return {
+    settings,
+    githubToken,
+    githubProviderToken: cfg.getSecret("githubProviderToken") ?? githubToken,
+    registryTokens,
+    registryTokenHosts,
+    kubeconfig: cfg.getSecret("kubeconfig"),
+  };
 }
 
 /**

@@ -73,8 +73,17 @@ export const githubSettingsSchema = z.strictObject({
 });
 
 export const kubernetesSettingsSchema = z.strictObject({
-  /** The kubeconfig context to use; the provider's default when absent. */
+  /**
+   * The kubeconfig context the stack applies to. Every stack names its cluster: this, or the
+   * secret `image-factory:kubeconfig` (requireCluster). Never the machine's current-context.
+   */
   context: z.string().min(1).optional(),
+  /**
+   * Let a create take over an object that already exists in the cluster (pulumi-kubernetes
+   * `upsertExistingObjects`) instead of failing with AlreadyExists. For the one `pulumi up`
+   * that adopts an existing Project or switches delivery modes; then set it back to false.
+   */
+  upsertExistingObjects: z.preprocess((v) => (v === "true" ? true : v === "false" ? false : v), z.boolean("must be true or false")).default(false),
 });
 
 export const promotionSettingsSchema = z.strictObject({
@@ -106,7 +115,7 @@ export const stackSettingsSchema = z.strictObject({
     manageEnvironment: false,
     reviewers: { users: [], teams: [] },
   }),
-  kubernetes: kubernetesSettingsSchema.default({}),
+  kubernetes: kubernetesSettingsSchema.default({ upsertExistingObjects: false }),
   promotion: promotionSettingsSchema.optional(),
   /**
    * Protect the Kargo Project and the github-credentials Secret from deletion. Turn it off
@@ -123,7 +132,33 @@ export type StackSettings = z.output<typeof stackSettingsSchema> & {
 };
 
 /** Keys that hold secrets: never read as plain values. */
-export const SECRET_KEYS = ["githubToken", "githubProviderToken", "registryTokens"] as const;
+export const SECRET_KEYS = ["githubToken", "githubProviderToken", "registryTokens", "kubeconfig"] as const;
+
+/**
+ * A stack must name its cluster: `kubernetes.context` (a context of the kubeconfig the
+ * machine or CI job provides) or the secret `kubeconfig` (the kubeconfig itself). Without
+ * either, pulumi-kubernetes would use the ambient current-context, whatever it is, and would
+ * not notice when it changes.
+ */
+export function requireCluster(
+  settings: Pick<StackSettings, "kubernetes">,
+  opts: { hasKubeconfig: boolean; source: string; config?: Readonly<Record<string, string>> },
+): void {
+  if (settings.kubernetes.context !== undefined || opts.hasKubeconfig) return;
+  // The default provider's keys: the program's explicit provider never reads them.
+  const foreign = ["kubernetes:context", "kubernetes:kubeconfig"].filter((k) => opts.config?.[k] !== undefined);
+  const hint = foreign.length > 0 ? ` (${foreign.join(" and ")} ${foreign.length === 1 ? "is" : "are"} set, but ${foreign.length === 1 ? "it configures" : "they configure"} only Pulumi's default Kubernetes provider, which this program never uses)` : "";
+  throw new UserError([
+    {
+      file: opts.source,
+      field: `${CONFIG_NAMESPACE}:kubernetes.context`,
+      message:
+        `is required unless the secret ${CONFIG_NAMESPACE}:kubeconfig is set: name the cluster this stack applies to ` +
+        `(\`pulumi config set --path ${CONFIG_NAMESPACE}:kubernetes.context <context>\`, or ` +
+        `\`pulumi config set --secret ${CONFIG_NAMESPACE}:kubeconfig < kubeconfig.yaml\`)${hint}`,
+    },
+  ]);
+}
 
 const OBJECT_KEYS = new Set(["registries", "delivery", "github", "kubernetes", "promotion"]);
 

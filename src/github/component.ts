@@ -84,6 +84,10 @@ export class GithubEstate extends pulumi.ComponentResource {
           environment: env.environment,
           reviewers: [{ users: env.reviewers.users, teams: env.reviewers.teams }],
           deploymentBranchPolicy: env.deploymentBranchPolicy,
+          // The approval gate holds for everyone: the provider's defaults let admins skip the
+          // review and let whoever started the run approve it.
+          canAdminsBypass: false,
+          preventSelfReview: true,
         },
         { parent: this, provider: providerOf.get(env.repo) },
       );

@@ -84,8 +84,15 @@ export function readStackValues(project: ProjectFile, opts: ReadStackOptions): S
   const notes: string[] = [];
   const problems: Problem[] = [];
 
-  if (data.environment !== undefined) {
-    notes.push(`${shown} imports Pulumi ESC environments; their values cannot be read without Pulumi Cloud and are missing here`);
+  // `environment:` imports Pulumi ESC environments, whose `pulumiConfig` Pulumi merges into
+  // the stack's config. Only Pulumi Cloud can open them: their values are missing here, and a
+  // placeholder stands in for each secret the program requires (below).
+  const environments = escImports(data.environment, shown);
+  if (environments.length > 0) {
+    notes.push(
+      `${shown} imports the Pulumi ESC environment${environments.length === 1 ? "" : "s"} ${environments.join(", ")}; ` +
+        `render cannot open ${environments.length === 1 ? "it" : "them"} offline, so the values ${environments.length === 1 ? "it provides" : "they provide"} are missing here`,
+    );
   }
   const entries = data.config === undefined || data.config === null ? {} : data.config;
   if (!isMapping(entries)) {
@@ -128,9 +135,47 @@ export function readStackValues(project: ProjectFile, opts: ReadStackOptions): S
     config[tokenKey] = secretPlaceholder(tokenKey);
     secretKeys.add(tokenKey);
     secretValues.push(config[tokenKey]);
-    notes.push(`${tokenKey} is not set in ${shown}; a placeholder stands in for it`);
+    notes.push(`${tokenKey} is not set in ${shown}${environments.length > 0 ? " (it may come from its ESC environment)" : ""}; a placeholder stands in for it`);
+  }
+  // The cluster: a stack names a context or holds a kubeconfig. One that imports an ESC
+  // environment may get its kubeconfig from there; render never reaches a cluster anyway.
+  const kubeconfigKey = `${CONFIG_NAMESPACE}:kubeconfig`;
+  if (environments.length > 0 && config[kubeconfigKey] === undefined && !namesContext(config[`${CONFIG_NAMESPACE}:kubernetes`])) {
+    config[kubeconfigKey] = secretPlaceholder(kubeconfigKey);
+    secretKeys.add(kubeconfigKey);
+    secretValues.push(config[kubeconfigKey]);
+    notes.push(`${kubeconfigKey} is not set in ${shown} and may come from its ESC environment; a placeholder stands in for it`);
   }
   return { config: sortRecord(config), secretKeys: [...secretKeys].sort(), secretValues: [...new Set(secretValues)].sort(), notes };
+}
+
+/**
+ * The environments a stack file's `environment:` imports, as Pulumi reads it
+ * (sdk/go/common/workspace/project.go, Environment): a list of names, or an inline ESC
+ * definition whose `imports` name environments (a string, or a mapping keyed by the name)
+ * and whose `values` count as one more, unnamed, source.
+ */
+function escImports(value: unknown, shown: string): string[] {
+  if (value === undefined || value === null) return [];
+  const name = (e: unknown) => (typeof e === "string" ? e : isMapping(e) && Object.keys(e).length === 1 ? Object.keys(e)[0] : undefined);
+  const list = Array.isArray(value) ? value : isMapping(value) ? (Array.isArray(value.imports) ? value.imports : []) : undefined;
+  const names = list?.map(name);
+  if (names === undefined || names.some((n) => n === undefined || n === "")) {
+    throw new UserError([{ file: shown, field: "environment", message: "must list Pulumi ESC environments (e.g. - image-factory/dev) or be an inline environment definition" }]);
+  }
+  if (isMapping(value) && value.values !== undefined) names.push("(inline values)");
+  return names as string[];
+}
+
+/** Whether the `kubernetes` setting (as JSON text) names a context. */
+function namesContext(text: string | undefined): boolean {
+  if (text === undefined) return false;
+  try {
+    const value = JSON.parse(text) as { context?: unknown };
+    return typeof value?.context === "string" && value.context !== "";
+  } catch {
+    return false; // The program reports the malformed setting itself.
+  }
 }
 
 /** Whether `name` can be a stack name (and so part of a file name): letters, digits, `_`, `.`, `-`. */

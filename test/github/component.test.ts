@@ -124,6 +124,10 @@ describe("GithubEstate", () => {
       environment: "dev",
       reviewers: [{ users: [101], teams: [7] }],
       deploymentBranchPolicy: { protectedBranches: true, customBranchPolicies: false },
+      // The provider defaults are true and false (terraform-provider-github
+      // resource_github_repository_environment.go): admins could skip the gate, authors approve themselves.
+      canAdminsBypass: false,
+      preventSelfReview: true,
     });
   });
 

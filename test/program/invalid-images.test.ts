@@ -16,7 +16,7 @@ it("registers no resource when images.yaml is invalid, and says why", async () =
   const run = runUnderMocks({
     project: "image-factory",
     stack: "dev",
-    config: { "image-factory:images": images, "image-factory:githubToken": "token-value" },
+    config: { "image-factory:images": images, "image-factory:githubToken": "token-value", "image-factory:kubernetes": JSON.stringify({ context: "test" }) },
     secretKeys: ["image-factory:githubToken"],
     recorder: recorded,
     program: () => defineImageFactory({ projectDir: dir }),

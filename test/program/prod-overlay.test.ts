@@ -64,3 +64,11 @@ it("waits prod's rebuildDelay overrides out and polls at prod's intervals", () =
 it("exports the estate revision dev exports for the same commit (overlays are not part of it)", () => {
   expect(outputs.estateRevision).toBe(devRevision);
 });
+
+// terraform-provider-github resource_github_repository_environment.go: can_admins_bypass
+// defaults to true and prevent_self_review to false, and createUpdateEnvironmentData sends both.
+it("makes prod's GitHub environment an approval gate admins cannot bypass and nobody can approve for their own run", () => {
+  const environments = resources.filter((r) => r.type === "github:index/repositoryEnvironment:RepositoryEnvironment");
+  expect(environments).toHaveLength(1);
+  expect(environments[0].inputs).toMatchObject({ environment: "prod", canAdminsBypass: false, preventSelfReview: true });
+});

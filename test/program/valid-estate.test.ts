@@ -11,7 +11,7 @@ it("registers resources for the example estate", async () => {
   const { resources, outputs } = await runUnderMocks({
     project: "image-factory",
     stack: "dev",
-    config: { "image-factory:images": "examples/estate/images.yaml", "image-factory:githubToken": "token-value" },
+    config: { "image-factory:images": "examples/estate/images.yaml", "image-factory:githubToken": "token-value", "image-factory:kubernetes": JSON.stringify({ context: "test" }) },
     secretKeys: ["image-factory:githubToken"],
     program: () => defineImageFactory({ projectDir: ROOT }),
   });

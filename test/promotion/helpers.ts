@@ -37,6 +37,7 @@ export async function runGuarded(opts: { upstreamOutputs: Record<string, unknown
         "image-factory:images": "examples/estate/images.yaml",
         "image-factory:promotion": JSON.stringify({ from: UPSTREAM }),
         "image-factory:githubToken": "token-value-for-tests",
+        "image-factory:kubernetes": JSON.stringify({ context: "prod" }),
       },
       secretKeys: ["image-factory:githubToken"],
       stackOutputs: { [UPSTREAM]: opts.upstreamOutputs },

@@ -55,7 +55,13 @@ function validateStack(stack: string, overrides: readonly string[]): string {
   const projectDir = PACKAGE_ROOT;
   const values = readStackValues(readProjectFile(projectDir), { projectDir, stack, overrides });
   const registryTokenHosts = tokenHosts(values.config[`${CONFIG_NAMESPACE}:registryTokens`], `Pulumi.${stack}.yaml`);
-  const prepared = prepareStack(parseNamespacedSettings(values.config, { stack, projectDir }), { projectDir, stack, registryTokenHosts });
+  const prepared = prepareStack(parseNamespacedSettings(values.config, { stack, projectDir }), {
+    projectDir,
+    stack,
+    registryTokenHosts,
+    hasKubeconfig: values.config[`${CONFIG_NAMESPACE}:kubeconfig`] !== undefined,
+    config: values.config,
+  });
   const overlay = prepared.overlay ? ` with ${prepared.overlay.file}` : "";
   return (
     `${prepared.configFile}${overlay}: valid: ${prepared.estate.images.length} of ${plural(prepared.imagesFile.images.length, "image")} enrolled, ` +
