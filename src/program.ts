@@ -9,6 +9,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { declareDelivery } from "./argocd";
+import { registered } from "./batches";
 import { readStackConfig } from "./config/pulumi-config";
 import type { StackSettings } from "./config/stack";
 import { createGithubProviders, GithubEstate } from "./github";
@@ -26,10 +27,11 @@ export interface ImageFactoryOutputs {
   /** The generated workflow files, by image: `owner/repo:branch:path`. */
   workflowFiles: Record<string, string>;
   /**
-   * The estate revision this stack applied. A stack that promotes from this one applies only
-   * a revision exported here.
+   * The estate revision this stack applied. It resolves only once every resource of the
+   * update is registered, so a failed update never exports it (exportWhenApplied). A stack
+   * that promotes from this one applies only a revision exported here.
    */
-  estateRevision: string;
+  estateRevision: pulumi.Output<string>;
 }
 
 /**
@@ -76,9 +78,19 @@ export async function defineImageFactory(opts: DefineOptions = {}): Promise<Imag
 
   // ---- Nothing above this line registers a resource. ----
 
-  // A later environment applies only what its upstream has applied. The guard's
-  // StackReference is a read; on `up` a mismatch throws before anything is declared.
+  // A later environment applies only what its upstream has applied. The guard reads the
+  // upstream's outputs through an engine function, not a resource; on `up` a mismatch or an
+  // unreadable upstream throws before anything is declared.
   if (settings.promotion) await guardPromotion({ from: settings.promotion.from, revision, configFile });
+
+  // Every resource the program declares from here on, as the SDK constructs it. Only the
+  // legacy stack transformation is handed the resource object (a transform gets its
+  // arguments); it returns undefined, so it changes nothing.
+  const declared: pulumi.Resource[] = [];
+  pulumi.runtime.registerStackTransformation(({ resource }) => {
+    declared.push(resource);
+    return undefined;
+  });
 
   const k8sProvider = new k8s.Provider("kubernetes", kubernetesProviderArgs(settings.kubernetes, kubeconfig));
   const githubProviders = createGithubProviders("github", { owners, token: githubProviderToken });
@@ -117,6 +129,31 @@ export async function defineImageFactory(opts: DefineOptions = {}): Promise<Imag
     images: estate.images.map((i) => i.spec.name),
     bases: estate.bases.map((b) => b.key),
     workflowFiles: githubEstate.workflowFiles,
-    estateRevision: revision,
+    estateRevision: exportWhenApplied(revision, declared),
   };
+}
+
+/**
+ * `revision`, once every resource in `resources` is registered; a rejected Output when one
+ * registration fails.
+ *
+ * The engine writes a failed update's stack outputs too: it keeps the old ones and
+ * overwrites them with whatever the program registered (pulumi/pulumi
+ * pkg/resource/deploy/step_executor.go, executeRegisterResourceOutputs with `errored`;
+ * pulumi/pulumi#15754). A plain string would therefore be exported by an update that failed
+ * half-way. A registration is answered only when its step is done, and a failed step fails it
+ * (source_eval.go, resmon.RegisterResource), which rejects the resource's URN. The SDK's stack
+ * then registers no outputs at all (sdk/nodejs/runtime/stack.ts, Stack.initialize: the
+ * outputs are awaited first, registerOutputs(undefined) runs in `finally`), and the previous
+ * revision, the last one applied in full, stays exported. A run the engine stops before the
+ * program returns registers nothing either, and the stack's old outputs are kept as they are
+ * (step.go, SameStep.Apply).
+ *
+ * Not covered: `pulumi up --continue-on-error` answers a failed step with a FAIL result
+ * instead of an error (step_executor.go, cancelDueToError), so its URN resolves; and
+ * `--target` applies part of the program. CI runs neither, and records a successful update
+ * separately (README, "The project's CI").
+ */
+export function exportWhenApplied(revision: string, resources: readonly pulumi.Resource[]): pulumi.Output<string> {
+  return pulumi.output(registered(resources).then(() => revision));
 }

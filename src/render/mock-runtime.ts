@@ -4,6 +4,7 @@
  * `image-factory render`/`plan` use it; no Pulumi CLI, cluster or GitHub is involved.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { READ_STACK_OUTPUTS } from "../promotion/guard";
 
 export interface RecordedResource {
   urn: string;
@@ -34,8 +35,19 @@ export interface MockRunOptions<T> {
   config?: Record<string, string>;
   /** Which of the config keys are secrets. */
   secretKeys?: string[];
-  /** Outputs of other stacks, by fully qualified stack name, for StackReference. */
+  /**
+   * Outputs of other stacks, by fully qualified stack name, for StackReference and the
+   * engine's `pulumi:pulumi:readStackOutputs`. A stack not listed does not exist: reading it
+   * fails as the engine's backend does.
+   */
   stackOutputs?: Record<string, Record<string, unknown>>;
+  /**
+   * Registrations that fail, as a failed create or update does under the engine: the SDK
+   * gets an error for them (their URN rejects). For tests of what a failed update leaves.
+   */
+  failRegistration?: (type: string, name: string) => boolean;
+  /** Receives every RegisterResourceOutputs call (a component's or the stack's outputs). */
+  registeredOutputs?: Array<{ urn: string; outputs: Record<string, unknown> | undefined }>;
   /** Answers for provider functions; anything not answered throws, so new calls get noticed. */
   call?: (token: string, inputs: Record<string, unknown>) => Record<string, unknown> | undefined;
   /**
@@ -77,6 +89,8 @@ export function isSecretEnvelope(v: unknown): v is { value: unknown } {
   return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SECRET_SIG] === SECRET_VALUE_SIG;
 }
 
+type OutputsRequest = { getUrn(): string; getOutputs(): { toJavaScript(): unknown } | undefined };
+
 type RegisterRequest = {
   getType(): string;
   getName(): string;
@@ -111,12 +125,23 @@ export async function runUnderMocks<T>(opts: MockRunOptions<T>): Promise<MockRun
           if (outputs === undefined) throw new Error(`no outputs mocked for stack reference ${name}`);
           return { id: name, state: { name, outputs, secretOutputNames: [] } };
         }
+        if (opts.failRegistration?.(args.type, args.name)) {
+          throw new Error(`creating ${args.type} ${args.name} failed (a failure the test asked for)`);
+        }
         if (meta) {
           resources.push({ ...meta, urn: "", inputs: args.inputs as Record<string, unknown> });
         }
         return { id: args.custom ? `${args.name}-id` : undefined, state };
       },
       call(args) {
+        if (args.token === READ_STACK_OUTPUTS) {
+          const name = String((args.inputs as { name?: unknown }).name);
+          const outputs = opts.stackOutputs?.[name];
+          // The backend's answer for a stack that does not exist (or cannot be seen).
+          // The SDK reads a failed call's reason from the gRPC error's `details`.
+          if (outputs === undefined) throw Object.assign(new Error(`unknown stack "${name}"`), { details: `unknown stack "${name}"` });
+          return { name, outputs, secretOutputNames: [] };
+        }
         const answer = opts.call?.(args.token, args.inputs as Record<string, unknown>);
         if (answer === undefined) throw new Error(`unmocked provider function ${args.token}`);
         return answer;
@@ -149,9 +174,23 @@ export async function runUnderMocks<T>(opts: MockRunOptions<T>): Promise<MockRun
     return register(req, cb);
   };
 
+  if (opts.registeredOutputs) {
+    const into = opts.registeredOutputs;
+    const monitorOutputs = pulumi.runtime.getMonitor() as unknown as { registerResourceOutputs(req: OutputsRequest, cb: unknown): unknown };
+    const registerOutputs = monitorOutputs.registerResourceOutputs.bind(monitorOutputs);
+    monitorOutputs.registerResourceOutputs = (req: OutputsRequest, cb: unknown) => {
+      into.push({ urn: req.getUrn(), outputs: req.getOutputs()?.toJavaScript() as Record<string, unknown> | undefined });
+      return registerOutputs(req, cb);
+    };
+  }
+
   let result!: T;
   let failure: { error: unknown } | undefined;
   const restoreConsole = opts.logs ? captureRuntimeLogs(opts.logs) : () => undefined;
+  // A failed registration rejects every output of its resource, including ones nothing
+  // awaits; Pulumi's language host treats those as part of the failed update. Here they are
+  // expected, and would otherwise reach the test runner as unhandled rejections.
+  const restoreRejections = opts.failRegistration ? absorbRegistrationFailures() : async () => undefined;
   try {
     await pulumi.runtime.runInPulumiStack(async () => {
       // A program that throws leaves an empty stack; the error is rethrown below, after the
@@ -170,6 +209,7 @@ export async function runUnderMocks<T>(opts: MockRunOptions<T>): Promise<MockRun
     await pulumi.runtime.disconnect();
   } finally {
     restoreConsole();
+    await restoreRejections();
   }
   if (failure) throw failure.error;
   const exported = result as unknown;
@@ -207,6 +247,24 @@ export async function outputValue<T>(o: pulumi.Output<T>): Promise<unknown> {
   const [known, secret] = await Promise.all([internals.isKnown, internals.isSecret]);
   const value = known ? await internals.promise() : UNKNOWN_OUTPUT;
   return secret ? { [SECRET_SIG]: SECRET_VALUE_SIG, value } : value;
+}
+
+/** Swallows the unhandled rejections of failed registrations until the returned undo runs. */
+function absorbRegistrationFailures(): () => Promise<void> {
+  const saved = process.listeners("unhandledRejection");
+  process.removeAllListeners("unhandledRejection");
+  const absorb = (reason: unknown) => {
+    if (!(reason instanceof Error && reason.message.startsWith("failed to register new resource "))) {
+      for (const listener of saved) (listener as (r: unknown, p: Promise<unknown>) => void)(reason, Promise.resolve());
+    }
+  };
+  process.on("unhandledRejection", absorb);
+  return async () => {
+    // Rejections are reported after the microtasks that could still handle them have run.
+    for (let i = 0; i < 3; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+    process.removeListener("unhandledRejection", absorb);
+    for (const listener of saved) process.on("unhandledRejection", listener as (...args: unknown[]) => void);
+  };
 }
 
 const RUNTIME_LOG = /^(debug|info|warning|error): \[runtime\] ([\s\S]*)$/;

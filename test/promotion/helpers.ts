@@ -24,8 +24,12 @@ export interface GuardedRun {
   error?: unknown;
 }
 
-/** One guarded program run of the example estate as stack prod (once per test file). */
-export async function runGuarded(opts: { upstreamOutputs: Record<string, unknown>; preview?: boolean }): Promise<GuardedRun> {
+/**
+ * One guarded program run of the example estate as stack prod (once per test file).
+ * `upstreamOutputs` is what the upstream stack exports; "missing" makes it a stack the backend
+ * does not know (reading it fails, as pulumi:pulumi:readStackOutputs does for an unknown stack).
+ */
+export async function runGuarded(opts: { upstreamOutputs: Record<string, unknown> | "missing"; preview?: boolean }): Promise<GuardedRun> {
   const recorded: RecordedResource[] = [];
   const logs: LogRecord[] = [];
   const { defineImageFactory } = await import("../../src/program");
@@ -40,7 +44,7 @@ export async function runGuarded(opts: { upstreamOutputs: Record<string, unknown
         "image-factory:kubernetes": JSON.stringify({ context: "prod" }),
       },
       secretKeys: ["image-factory:githubToken"],
-      stackOutputs: { [UPSTREAM]: opts.upstreamOutputs },
+      stackOutputs: opts.upstreamOutputs === "missing" ? {} : { [UPSTREAM]: opts.upstreamOutputs },
       preview: opts.preview ?? false,
       recorder: recorded,
       logs,
@@ -52,7 +56,7 @@ export async function runGuarded(opts: { upstreamOutputs: Record<string, unknown
   }
 }
 
-/** What the guard itself may leave behind: the stack (the StackReference is a read, not recorded). */
+/** What the guard itself may leave behind: the stack (it reads the upstream with a function call, no resource). */
 export function beyondTheGuard(recorded: readonly RecordedResource[]): RecordedResource[] {
-  return recorded.filter((r) => r.type !== "pulumi:pulumi:Stack" && r.type !== "pulumi:pulumi:StackReference");
+  return recorded.filter((r) => r.type !== "pulumi:pulumi:Stack");
 }
