@@ -12,6 +12,12 @@ export interface CliIO {
   /** Whether stderr is an interactive terminal (for progress displays). */
   isTTY: boolean;
   env: Record<string, string | undefined>;
+  /** --quiet: no progress, notes or summaries; results and problems are still printed. */
+  quiet?: boolean;
+  /** The terminal's width in columns, when stdout is one (tables are fitted to it). */
+  columns?: number;
+  /** Whether stdout is an interactive terminal that shows colour (and NO_COLOR is unset). */
+  color?: boolean;
 }
 
 export type OptionSpec = { type: "string" | "boolean"; multiple?: boolean; short?: string };
@@ -39,12 +45,30 @@ export class UsageError extends Error {
 /** The root of the installed package (where the example estate and Pulumi.yaml live). */
 export const PACKAGE_ROOT = path.resolve(__dirname, "..", "..");
 
-/** The embedded example estate, the default input of every command. */
-export const EXAMPLE_IMAGES = path.join(PACKAGE_ROOT, "examples", "estate", "images.yaml");
-export const EXAMPLE_SOURCES = path.join(PACKAGE_ROOT, "examples", "estate", "sources");
+/** The environment variable that names the stack commands use when --stack is not given. */
+export const STACK_ENV = "IMAGE_FACTORY_STACK";
+export const FALLBACK_STACK = "dev";
+
+/** The stack a command works on: --stack, else $IMAGE_FACTORY_STACK, else dev. */
+export function defaultStack(io: Pick<CliIO, "env">): string {
+  return io.env[STACK_ENV] || FALLBACK_STACK;
+}
+
+/** The folder beside images.yaml that holds local checkouts (<owner>/<repo>/...), as in the example. */
+export const SOURCES_FOLDER = "sources";
 
 /** A path for messages: relative to cwd when inside it, as given otherwise. */
 export function displayPath(file: string, cwd: string): string {
   const rel = path.relative(cwd, file);
   return rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel : file;
+}
+
+/**
+ * Loads a module when a command runs rather than when the CLI starts, so that --help and
+ * --version do not pay for Pulumi's SDK. Under the CLI, tsx's require hook compiles
+ * TypeScript for require() only; under vitest only import() is transformed.
+ */
+export function lazy<T>(viaRequire: () => T, viaImport: () => Promise<T>): Promise<T> {
+  const hasTsHook = typeof require !== "undefined" && require.extensions !== undefined && ".ts" in require.extensions;
+  return hasTsHook ? Promise.resolve(viaRequire()) : viaImport();
 }

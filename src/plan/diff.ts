@@ -33,8 +33,14 @@ export interface ResourceDiff {
   unchanged: number;
 }
 
-/** Reads a render folder's resources.json (the base of a comparison). */
-export function readRenderedResources(dir: string, shownAs: string = dir): RenderedResource[] {
+export interface RenderedFolder {
+  resources: RenderedResource[];
+  /** The stack the folder was rendered for (render.json), when it says. */
+  stack?: string;
+}
+
+/** Reads a render folder's resources.json (the base of a comparison) and its stack. */
+export function readRenderedResources(dir: string, shownAs: string = dir): RenderedFolder {
   const file = path.join(dir, "resources.json");
   let text: string;
   try {
@@ -51,7 +57,14 @@ export function readRenderedResources(dir: string, shownAs: string = dir): Rende
   if (!Array.isArray(data) || data.some((r) => typeof r !== "object" || r === null || typeof (r as RenderedResource).urn !== "string")) {
     throw new UserError([{ file: `${shownAs}/resources.json`, message: "is not a list of rendered resources (was it written by `image-factory render`?)" }]);
   }
-  return data as RenderedResource[];
+  let stack: string | undefined;
+  try {
+    const meta = JSON.parse(fs.readFileSync(path.join(dir, "render.json"), "utf8")) as { stack?: unknown };
+    if (typeof meta.stack === "string") stack = meta.stack;
+  } catch {
+    // An older render without render.json: the stack is not known.
+  }
+  return { resources: data as RenderedResource[], ...(stack ? { stack } : {}) };
 }
 
 /** The changes from `base` to `head`, sorted by operation then URN. */

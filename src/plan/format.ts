@@ -17,7 +17,12 @@ export interface MarkdownLimits {
 
 const LIMITS: MarkdownLimits = { changes: 60, patches: 8, patchLines: 40, fanOut: 15, warnings: 30 };
 
-export function formatMarkdown(plan: Plan, limits: MarkdownLimits = LIMITS): string {
+export interface MarkdownOptions {
+  /** The terminal's width: tables wider than this are cut to fit (undefined: no limit). */
+  columns?: number;
+}
+
+export function formatMarkdown(plan: Plan, limits: MarkdownLimits = LIMITS, _options: MarkdownOptions = {}): string {
   const out: string[] = [];
   out.push(`## image-factory plan: stack \`${plan.stack}\``, "");
   const imgs = plan.images.enrolled === plan.images.listed ? `${plural(plan.images.enrolled, "image")}` : `${plan.images.enrolled} of ${plural(plan.images.listed, "image")}`;

@@ -3,6 +3,7 @@
  * the rebuild graph, the registry polling budget, what each base update sets off, and the
  * things a reviewer should know. Built from a render and the estate model; pure.
  */
+import { UserError } from "../config/errors";
 import type { StackSettings } from "../config/stack";
 import { knownLimit, type RegistryPolling, registryPolling } from "../kargo/polling";
 import type { Estate } from "../model/types";
@@ -21,7 +22,18 @@ export interface PlanInput {
   overlay?: string;
   /** The estate revision (promotion). */
   revision?: string;
-  base?: { shownAs: string; resources: readonly RenderedResource[] };
+  base?: { shownAs: string; resources: readonly RenderedResource[]; stack?: string };
+  /** Whether the committed lock matches the Dockerfiles (checked when they are readable locally). */
+  lock?: LockState;
+}
+
+export interface LockState {
+  file: string;
+  status: "fresh" | "stale" | "missing" | "unchecked";
+  /** The command that refreshes it. */
+  command: string;
+  /** Why it was not checked. */
+  reason?: string;
 }
 
 export interface RegistryBudget extends RegistryPolling {
@@ -35,6 +47,7 @@ export interface Plan {
   images: { file: string; enrolled: number; listed: number; repositories: number };
   overlay?: string;
   revision?: string;
+  lock?: LockState;
   promotion?: { from: string };
   delivery: string;
   resources: { total: number; byType: Array<{ type: string; count: number }>; kubernetesObjects: number; githubFiles: number };
@@ -50,6 +63,15 @@ export interface Plan {
 
 export function buildPlan(input: PlanInput): Plan {
   const { render, estate } = input;
+  if (input.base?.stack !== undefined && input.base.stack !== render.stack) {
+    // URNs embed the stack: every resource would show as removed and added again.
+    throw new UserError([
+      {
+        file: input.base.shownAs,
+        message: `is a render of stack ${input.base.stack}, not ${render.stack}: compare renders of the same stack (\`image-factory render --stack ${render.stack} --out DIR\` on the base)`,
+      },
+    ]);
+  }
   // The stack itself is Pulumi's bookkeeping, not something the change declares.
   const resources = render.resources.filter((r) => r.type !== "pulumi:pulumi:Stack");
   const byType = new Map<string, number>();
@@ -87,6 +109,7 @@ export function buildPlan(input: PlanInput): Plan {
     },
     ...(input.overlay ? { overlay: input.overlay } : {}),
     ...(input.revision ? { revision: input.revision } : {}),
+    ...(input.lock ? { lock: input.lock } : {}),
     ...(input.settings.promotion ? { promotion: { from: input.settings.promotion.from } } : {}),
     delivery: input.settings.delivery.mode === "gitops" ? `gitops (${input.settings.delivery.repo}:${input.settings.delivery.path})` : "direct",
     resources: {
@@ -105,9 +128,15 @@ export function buildPlan(input: PlanInput): Plan {
     fanOut: fan,
     analysis: input.settings.github.factoryRepo !== undefined,
     registries,
-    warnings: warningsOf(estate, registries, render.logs),
+    warnings: [...lockWarnings(input.lock), ...warningsOf(estate, registries, render.logs)],
     notes: [...render.notes],
   };
+}
+
+function lockWarnings(lock: LockState | undefined): string[] {
+  if (lock?.status === "stale") return [`${lock.file} is stale: a Dockerfile changed since it was written, so this plan may miss base changes; run \`${lock.command}\` and commit it`];
+  if (lock?.status === "missing") return [`${lock.file} is missing; run \`${lock.command}\` and commit it`];
+  return [];
 }
 
 function warningsOf(estate: Estate, registries: readonly RegistryBudget[], logs: PlanInput["render"]["logs"]): string[] {

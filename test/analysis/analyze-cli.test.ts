@@ -32,7 +32,7 @@ describe("image-factory analyze --check", () => {
     expect(r.stdout).toContain("--- images.lock.yaml (committed)\n+++ images.lock.yaml (from the Dockerfiles)\n");
     expect(r.stdout).toMatch(/^-      - reference: docker\.io\/library\/python:3\.12-slim$/m);
     expect(r.stdout).toMatch(/^\+      - reference: docker\.io\/library\/python:3\.13-slim$/m);
-    expect(r.stderr).toContain("images.lock.yaml is stale: run `image-factory analyze` and commit the result");
+    expect(r.stderr).toContain("images.lock.yaml is stale: run `image-factory analyze --images images.yaml` and commit the result");
     expect(fs.readFileSync(path.join(dir, "images.lock.yaml"), "utf8")).toBe(before); // --check writes nothing
   });
 
@@ -153,14 +153,16 @@ describe("usage", () => {
   it("has --help in the style of the other commands", async () => {
     const r = await runCli(["analyze", "--help"]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^Usage: image-factory analyze \[--images FILE\] \[--state DIR\] \[--source-root DIR\] \[--check\]\n/);
+    expect(r.stdout).toMatch(/^Usage: image-factory analyze \[--stack NAME\] \[--config KEY=VALUE\]\.\.\. \[--source-root DIR\] \[--check\] \[--json\]\n/);
+    expect(r.stdout).toContain("image-factory analyze --images FILE [--state DIR]");
     expect(r.stdout).toContain("--dockerfile PATH");
     expect((await runCli(["--help"])).stdout).toMatch(/analyze\s+Find every image's base images/);
   });
 
   it("exits 2 on options that do not go together or malformed values", async () => {
     for (const argv of [
-      ["analyze", "--json"],
+      ["analyze", "--state", "x"],
+      ["analyze", "--images", "images.yaml", "--stack", "dev"],
       ["analyze", "--build-arg", "A=1"],
       ["analyze", "--dockerfile", "Dockerfile", "--check"],
       ["analyze", "--dockerfile", "Dockerfile", "--build-arg", "no-equals"],

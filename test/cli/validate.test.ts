@@ -17,10 +17,13 @@ describe("image-factory validate", () => {
     });
   });
 
-  it("defaults to the embedded example estate", async () => {
+  it("defaults to the default stack: dev, or the one $IMAGE_FACTORY_STACK names", async () => {
     const r = await runCli(["validate"], ROOT);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^examples\/estate\/images\.yaml: valid: /);
+    expect(r.stdout).toMatch(/^Pulumi\.dev\.yaml: valid: 6 of 6 images enrolled, .*, lock up to date with the Dockerfiles\n$/);
+    const prod = await runCli(["validate"], ROOT, { IMAGE_FACTORY_STACK: "prod" });
+    expect(prod.code).toBe(0);
+    expect(prod.stdout).toMatch(/^Pulumi\.prod\.yaml with stacks\/prod\.yaml: valid: 5 of 6 images enrolled/);
   });
 
   it("prints every problem on stderr and exits 1", async () => {
@@ -49,7 +52,8 @@ describe("image-factory validate", () => {
     expect((await runCli(["--help"])).code).toBe(0);
     const help = await runCli(["validate", "--help"]);
     expect(help.code).toBe(0);
-    expect(help.stdout).toContain("Usage: image-factory validate [--images FILE]");
+    expect(help.stdout).toContain("Usage: image-factory validate [--stack NAME]...");
+    expect(help.stdout).toContain("image-factory validate --images FILE");
     const unknownOption = await runCli(["validate", "--imgs", "x"]);
     expect(unknownOption.code).toBe(2);
     expect(unknownOption.stderr).toContain("Unknown option '--imgs'");
@@ -67,8 +71,8 @@ describe("image-factory validate --stack", () => {
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(
-      "Pulumi.dev.yaml: valid: 6 of 6 images enrolled, 5 watched bases, 38 Kargo objects, delivery direct\n" +
-        "Pulumi.prod.yaml with stacks/prod.yaml: valid: 5 of 6 images enrolled, 4 watched bases, 32 Kargo objects, delivery gitops\n",
+      "Pulumi.dev.yaml: valid: 6 of 6 images enrolled, 5 watched bases, 38 Kargo objects, delivery direct, lock up to date with the Dockerfiles\n" +
+        "Pulumi.prod.yaml with stacks/prod.yaml: valid: 5 of 6 images enrolled, 4 watched bases, 32 Kargo objects, delivery gitops, lock up to date with the Dockerfiles\n",
     );
   });
 
@@ -90,14 +94,14 @@ describe("image-factory validate --stack", () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain("Pulumi.staging.yaml: no such stack file (stacks: dev, prod)");
     expect((await runCli(["validate", "--stack", "dev", "--images", "x.yaml"])).code).toBe(2);
-    expect((await runCli(["validate", "--config", "overlay=x.yaml"])).code).toBe(2);
+    expect((await runCli(["validate", "--images", "x.yaml", "--config", "overlay=x.yaml"])).code).toBe(2);
   });
 });
 
 describe("the installed bin", () => {
   it("runs the TypeScript sources with no build step", () => {
     const out = execFileSync(process.execPath, [path.join(ROOT, "bin", "image-factory.js"), "validate"], { cwd: ROOT, encoding: "utf8" });
-    expect(out).toMatch(/valid: 6 images/);
+    expect(out).toMatch(/^Pulumi\.dev\.yaml: valid: 6 of 6 images enrolled/);
   });
 
   it("exits with the command's code", () => {

@@ -1,18 +1,19 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { createTwoFilesPatch } from "diff";
 import { analyzeDockerfile } from "../../analysis/dockerfile";
 import { analyzeEstate, LOCK_FILE_NAME, serializeLock } from "../../analysis/lock";
 import { type DockerfileSource, githubSource, localSource } from "../../analysis/sources";
-import { formatProblem, readUserFile, UserError } from "../../config/errors";
+import { formatProblem, type Problem, readUserFile, UserError } from "../../config/errors";
 import { loadImagesFile } from "../../config/images";
 import { BUILD_ARG_NAME, PLATFORM } from "../../config/schema";
-import { type CliIO, type Command, displayPath, EXAMPLE_IMAGES, EXAMPLE_SOURCES, UsageError } from "../command";
+import { type CliIO, type Command, displayPath, UsageError } from "../command";
+import { analyzeCommandFor, compareLock, localSourceRoot, readStackInputs } from "../stack-inputs";
 
 export const analyzeCommand: Command = {
   name: "analyze",
   summary: "Find every image's base images and write images.lock.yaml",
-  help: `Usage: image-factory analyze [--images FILE] [--state DIR] [--source-root DIR] [--check]
+  help: `Usage: image-factory analyze [--stack NAME] [--config KEY=VALUE]... [--source-root DIR] [--check] [--json]
+       image-factory analyze --images FILE [--state DIR] [--source-root DIR] [--check] [--json]
        image-factory analyze --dockerfile PATH [--build-arg K=V]... [--platform P]... [--json]
 
 Reads each image's Dockerfile and records its base images in images.lock.yaml: the FROM,
@@ -21,27 +22,38 @@ marked runtime (the final image is built on it) or build-only, with its Dockerfi
 The Pulumi program reads only this file, so commit it beside images.yaml and run analyze
 again after changing images.yaml or a Dockerfile.
 
-Dockerfiles are read from --source-root (DIR/<owner>/<repo>/<path>) or else from GitHub at
-each image's branch (GITHUB_TOKEN, when set, authenticates). A Dockerfile that cannot be
+It works on a stack's images.yaml and lock folder (image-factory:images and
+image-factory:state in Pulumi.<stack>.yaml): --stack, else $IMAGE_FACTORY_STACK, else dev.
+--images FILE works on that file alone, with its lock beside it (or in --state DIR).
+
+Dockerfiles are read from --source-root (DIR/<owner>/<repo>/<path>), else from a sources/
+folder beside images.yaml laid out the same way (as in the example estate), else from GitHub
+at each image's branch (GITHUB_TOKEN, when set, authenticates). A Dockerfile that cannot be
 read is reported and nothing is written. A FROM whose image cannot be determined exactly
 (an unset ARG, a platform-dependent reference) is recorded, reported, and exits 1.
+
+--json prints the result as one JSON object: {"lock","status","images","bases","problems"}
+with status written, unchanged, fresh, stale or missing.
 
 With --dockerfile, analyzes one local Dockerfile and prints its bases (JSON with --json:
 {"bases":[{"reference","runtime","line"}],"unresolved":[{"line","reason"}]}); exits 1 when
 something is unresolved.
 
 Options:
-  --images FILE       the images.yaml (default: the embedded example estate, whose
-                      Dockerfiles are read from its sources/ folder)
-  --state DIR         where images.lock.yaml is written (default: beside images.yaml)
-  --source-root DIR   read Dockerfiles from DIR/<owner>/<repo>/<path> instead of GitHub
+  --stack NAME        the stack whose images.yaml and lock are used (default: dev)
+  --config KEY=VALUE  a config value for the stack, as for render (repeatable)
+  --images FILE       an images.yaml outside any stack
+  --state DIR         with --images: where images.lock.yaml is (default: beside images.yaml)
+  --source-root DIR   read Dockerfiles from DIR/<owner>/<repo>/<path>
   --check             write nothing; exit 1 with a diff when images.lock.yaml is stale (for CI)
   --dockerfile PATH   analyze one Dockerfile instead of the estate
   --build-arg K=V     a build argument for --dockerfile (repeatable)
   --platform P        a target platform for --dockerfile, e.g. linux/arm64 (repeatable)
-  --json              print the --dockerfile result as JSON
+  --json              print the result as JSON
   -h, --help          show this help`,
   options: {
+    stack: { type: "string" },
+    config: { type: "string", multiple: true },
     images: { type: "string" },
     state: { type: "string" },
     "source-root": { type: "string" },
@@ -53,7 +65,7 @@ Options:
   },
   async run({ values }, io) {
     if (typeof values.dockerfile === "string") return analyzeOne(values, io);
-    for (const option of ["build-arg", "platform", "json"]) {
+    for (const option of ["build-arg", "platform"]) {
       if (values[option] !== undefined) throw new UsageError(`--${option} only applies with --dockerfile`);
     }
     return analyzeAll(values, io);
@@ -63,7 +75,7 @@ Options:
 type Values = Record<string, string | boolean | string[] | undefined>;
 
 async function analyzeOne(values: Values, io: CliIO): Promise<number> {
-  for (const option of ["images", "state", "source-root", "check"]) {
+  for (const option of ["stack", "config", "images", "state", "source-root", "check"]) {
     if (values[option] !== undefined) throw new UsageError(`--${option} does not apply with --dockerfile`);
   }
   const buildArgs: Record<string, string> = {};
@@ -91,63 +103,95 @@ async function analyzeOne(values: Values, io: CliIO): Promise<number> {
   return result.unresolved.length > 0 ? 1 : 0;
 }
 
-async function analyzeAll(values: Values, io: CliIO): Promise<number> {
-  const imagesPath = typeof values.images === "string" ? path.resolve(io.cwd, values.images) : EXAMPLE_IMAGES;
-  const shownImages = displayPath(imagesPath, io.cwd);
-  const imagesFile = loadImagesFile(imagesPath, shownImages);
-  const stateDir = typeof values.state === "string" ? path.resolve(io.cwd, values.state) : path.dirname(imagesPath);
-  const lockPath = path.join(stateDir, LOCK_FILE_NAME);
-  const shownLock = displayPath(lockPath, io.cwd);
+interface AnalyzeTarget {
+  imagesPath: string;
+  stateDir: string;
+  /** The command that rewrites this lock, for messages. */
+  rerun: string;
+}
 
-  let source: DockerfileSource;
-  let from: string;
-  const root = typeof values["source-root"] === "string" ? path.resolve(io.cwd, values["source-root"]) : typeof values.images === "string" ? undefined : EXAMPLE_SOURCES;
-  if (root !== undefined) {
-    if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) throw new UserError([{ file: displayPath(root, io.cwd), message: "--source-root is not a folder" }]);
-    source = localSource(root, (f) => displayPath(f, io.cwd));
-    from = displayPath(root, io.cwd);
-  } else {
-    source = githubSource({ token: io.env.GITHUB_TOKEN || undefined });
-    from = "GitHub";
+/** The images.yaml and lock folder: --images/--state, else the stack's. */
+function targetOf(values: Values, io: CliIO): AnalyzeTarget {
+  if (typeof values.images === "string") {
+    if (values.stack !== undefined || values.config !== undefined) throw new UsageError("--images and --stack/--config do not go together: a stack names its own images.yaml");
+    const imagesPath = path.resolve(io.cwd, values.images);
+    const stateDir = typeof values.state === "string" ? path.resolve(io.cwd, values.state) : path.dirname(imagesPath);
+    return { imagesPath, stateDir, rerun: `image-factory analyze --images ${values.images}${typeof values.state === "string" ? ` --state ${values.state}` : ""}` };
+  }
+  if (values.state !== undefined) throw new UsageError("--state needs --images (a stack names its own lock folder in image-factory:state)");
+  const stack = readStackInputs(values.stack, (values.config as string[] | undefined) ?? [], io);
+  return { imagesPath: stack.settings.imagesPath, stateDir: stack.settings.stateDir, rerun: analyzeCommandFor(stack.stack) };
+}
+
+async function analyzeAll(values: Values, io: CliIO): Promise<number> {
+  const target = targetOf(values, io);
+  const imagesFile = loadImagesFile(target.imagesPath, displayPath(target.imagesPath, io.cwd));
+  const lockPath = path.join(target.stateDir, LOCK_FILE_NAME);
+  const shownLock = displayPath(lockPath, io.cwd);
+  const root = localSourceRoot(values["source-root"], target.imagesPath, io);
+  const json = values.json === true;
+
+  if (values.check) {
+    const source = root !== undefined ? localSource(root, (f) => displayPath(f, io.cwd)) : githubSource({ token: io.env.GITHUB_TOKEN || undefined });
+    const check = await compareLock(imagesFile, target.stateDir, source, "some Dockerfiles cannot be read", io);
+    if (!check.lock) throw new UserError(check.problems);
+    return report(check.status, check.patch, check.problems, shownLock, target, json, io, describe(check.lock));
   }
 
-  const progress = io.isTTY && imagesFile.images.length > 1;
+  const source: DockerfileSource = root !== undefined ? localSource(root, (f) => displayPath(f, io.cwd)) : githubSource({ token: io.env.GITHUB_TOKEN || undefined });
+  const from = root !== undefined ? displayPath(root, io.cwd) : "GitHub";
+  const result = await analyzeFrom(imagesFile, source, io);
+  if (!result.lock) throw new UserError(result.problems);
+  const text = serializeLock(result.lock);
+  fs.mkdirSync(target.stateDir, { recursive: true });
+  const previous = fs.existsSync(lockPath) ? fs.readFileSync(lockPath, "utf8") : undefined;
+  if (previous !== text) fs.writeFileSync(lockPath, text);
+  const status = previous === text ? "unchanged" : "written";
+  if (json) {
+    io.stdout(`${JSON.stringify({ lock: shownLock, status, ...counts(result.lock), from, problems: result.problems })}\n`);
+  } else {
+    io.stdout(`${shownLock}: ${status} (${describe(result.lock)}, Dockerfiles from ${from})\n`);
+    if (result.problems.length > 0) printProblems(result.problems, io);
+  }
+  return result.problems.length > 0 ? 1 : 0;
+}
+
+async function analyzeFrom(imagesFile: ReturnType<typeof loadImagesFile>, source: DockerfileSource, io: CliIO) {
+  const progress = io.isTTY && !io.quiet && imagesFile.images.length > 1;
   const result = await analyzeEstate(imagesFile, {
     source,
     onProgress: progress ? (done, total, name) => io.stderr(`\r\u001b[2Kanalyzing ${done}/${total}: ${name}`) : undefined,
   });
   if (progress) io.stderr("\r\u001b[2K");
-  if (!result.lock) throw new UserError(result.problems);
+  return result;
+}
 
-  const text = serializeLock(result.lock);
-  if (values.check) {
-    let committed: string | undefined;
-    try {
-      committed = fs.readFileSync(lockPath, "utf8");
-    } catch {
-      committed = undefined;
+function report(
+  status: "fresh" | "stale" | "missing" | "unchecked",
+  patch: string | undefined,
+  problems: Problem[],
+  shownLock: string,
+  target: AnalyzeTarget,
+  json: boolean,
+  io: CliIO,
+  described: string,
+): number {
+  if (json) {
+    io.stdout(`${JSON.stringify({ lock: shownLock, status, ...(status === "fresh" ? {} : { command: target.rerun }), problems })}\n`);
+  } else {
+    if (status === "missing") io.stderr(`${shownLock}: not found: run \`${target.rerun}\` and commit it\n`);
+    if (status === "stale") {
+      io.stdout(patch ?? "");
+      io.stderr(`${shownLock} is stale: run \`${target.rerun}\` and commit the result\n`);
     }
-    if (committed === undefined) {
-      io.stderr(`${shownLock}: not found: run \`image-factory analyze\` and commit it\n`);
-    } else if (committed !== text) {
-      io.stdout(createTwoFilesPatch(`${shownLock} (committed)`, `${shownLock} (from the Dockerfiles)`, committed, text, undefined, undefined, { context: 3 }));
-      io.stderr(`${shownLock} is stale: run \`image-factory analyze\` and commit the result\n`);
-    }
-    const stale = committed !== text;
-    if (result.problems.length > 0) printProblems(result.problems, io);
-    if (!stale && result.problems.length === 0) io.stdout(`${shownLock}: up to date (${describe(result.lock)})\n`);
-    return stale || result.problems.length > 0 ? 1 : 0;
+    if (problems.length > 0) printProblems(problems, io);
+    if (status === "fresh" && problems.length === 0 && !io.quiet) io.stdout(`${shownLock}: up to date (${described})\n`);
   }
+  return status !== "fresh" || problems.length > 0 ? 1 : 0;
+}
 
-  fs.mkdirSync(stateDir, { recursive: true });
-  const previous = fs.existsSync(lockPath) ? fs.readFileSync(lockPath, "utf8") : undefined;
-  if (previous !== text) fs.writeFileSync(lockPath, text);
-  io.stdout(`${shownLock}: ${previous === text ? "unchanged" : "written"} (${describe(result.lock)}, Dockerfiles from ${from})\n`);
-  if (result.problems.length > 0) {
-    printProblems(result.problems, io);
-    return 1;
-  }
-  return 0;
+function counts(lock: { images: Record<string, unknown>; bases: Record<string, unknown> }): { images: number; bases: number } {
+  return { images: Object.keys(lock.images).length, bases: Object.keys(lock.bases).length };
 }
 
 function describe(lock: { images: Record<string, unknown>; bases: Record<string, unknown> }): string {

@@ -1,13 +1,17 @@
 import * as path from "node:path";
-import { buildPlan, formatJson, formatMarkdown, readRenderedResources, stackEstate } from "../../plan";
-import { type Command, displayPath, PACKAGE_ROOT, UsageError } from "../command";
+import { type Command, displayPath, lazy, PACKAGE_ROOT, UsageError } from "../command";
+import { analyzeCommandFor, checkLock, localSourceRoot } from "../stack-inputs";
 import { RENDER_OPTIONS, RENDER_OPTIONS_HELP, renderFromCli, writeOrReport } from "./render";
+
+/** The plan's builders and formatters, loaded when a plan runs. */
+const loadPlan = () => lazy(() => require("../../plan") as typeof import("../../plan"), () => import("../../plan"));
 
 export const planCommand: Command = {
   name: "plan",
   summary: "Summarize what a stack sets up, or what a change does, for review (no credentials needed)",
   help: `Usage: image-factory plan [--stack NAME] [--base DIR] [--format markdown|json] [--out DIR]
                           [--images FILE] [--state DIR] [--config KEY=VALUE]...
+                          [--source-root DIR] [--exit-code]
 
 Runs the Pulumi program under Pulumi's mock runtime (as \`image-factory render\` does) and
 prints a review summary:
@@ -21,35 +25,46 @@ prints a review summary:
   - warnings: images that never rebuild by themselves, bases pinned by digest, registries
     over budget, own workflows without the base_digest input, the program's warnings.
 
-With no options it runs on the example estate with the dev stack. Markdown output reads in
-a terminal and as a pull-request comment; --format json has every detail.
+With no options it runs the default stack (dev, or $IMAGE_FACTORY_STACK). When the
+Dockerfiles can be read locally (--source-root DIR, or a sources/ folder beside images.yaml)
+it first checks that the lock is up to date with them and warns "stale" with the command
+that refreshes it. Markdown output reads in a terminal and as a pull-request comment;
+--format json has every detail.
 
 Options:
 ${RENDER_OPTIONS_HELP}
   --base DIR          compare with this render folder
   --format FORMAT     markdown (default) or json
   --out DIR           also write the render to DIR
+  --source-root DIR   where the Dockerfiles are, to check the lock (DIR/<owner>/<repo>/<path>)
+  --exit-code         exit 2 when the plan has changes against --base, 0 when it has none
+                      (1 stays an error), as \`pulumi preview --expect-no-changes\`
   -h, --help          show this help`,
   options: {
     ...RENDER_OPTIONS,
     base: { type: "string" },
     format: { type: "string" },
     out: { type: "string" },
+    "source-root": { type: "string" },
+    "exit-code": { type: "boolean" },
   },
   async run({ values }, io) {
     const format = (values.format as string | undefined) ?? "markdown";
     if (format !== "markdown" && format !== "json") throw new UsageError(`--format must be markdown or json, got "${format}"`);
+    if (values["exit-code"] && values.base === undefined) throw new UsageError("--exit-code needs --base: changes are counted against a base render");
+    const { buildPlan, formatJson, formatMarkdown, readRenderedResources, stackEstate } = await loadPlan();
     // Read the base first: a wrong folder should fail before the slower render.
     const baseDir = typeof values.base === "string" ? path.resolve(io.cwd, values.base) : undefined;
-    const base = baseDir ? { shownAs: displayPath(baseDir, io.cwd), resources: readRenderedResources(baseDir, displayPath(baseDir, io.cwd)) } : undefined;
+    const base = baseDir ? readRenderedResources(baseDir, displayPath(baseDir, io.cwd)) : undefined;
 
     const result = await renderFromCli(values, io, { quiet: true });
     if (typeof result === "number") return result;
     const stack = stackEstate(result.config, { projectDir: PACKAGE_ROOT, stack: result.stack });
     if (typeof values.out === "string") {
-      const failed = writeOrReport(result, path.resolve(io.cwd, values.out), io);
+      const failed = await writeOrReport(result, path.resolve(io.cwd, values.out), io);
       if (failed !== undefined) return failed;
     }
+    const lock = await checkLock(stack.imagesFile, stack.settings.stateDir, localSourceRoot(values["source-root"], stack.settings.imagesPath, io), io);
     const exported = result.outputs.estateRevision;
     const plan = buildPlan({
       render: result,
@@ -59,9 +74,12 @@ ${RENDER_OPTIONS_HELP}
       overlay: stack.overlay?.file,
       // The program's own output when it exports one; the same computation otherwise.
       revision: typeof exported === "string" ? exported : stack.revision,
-      base,
+      ...(base ? { base: { shownAs: displayPath(baseDir!, io.cwd), resources: base.resources, ...(base.stack ? { stack: base.stack } : {}) } } : {}),
+      lock: { file: lock.file, status: lock.status, command: analyzeCommandFor(result.stack), ...(lock.reason ? { reason: lock.reason } : {}) },
     });
-    io.stdout(format === "json" ? formatJson(plan) : formatMarkdown(plan));
+    if (lock.status === "stale" && !io.quiet) io.stderr(`warning: ${lock.file} is stale: a Dockerfile changed since it was written; run \`${analyzeCommandFor(result.stack)}\` and commit it\n`);
+    io.stdout(format === "json" ? formatJson(plan) : formatMarkdown(plan, undefined, { columns: io.columns }));
+    if (values["exit-code"]) return plan.changes && plan.changes.list.length > 0 ? 2 : 0;
     return 0;
   },
 };

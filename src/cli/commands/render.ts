@@ -1,11 +1,14 @@
 import * as path from "node:path";
-import * as pulumi from "@pulumi/pulumi";
 import { isUserError } from "../../config/errors";
-import { renderStack, type RenderOptions, type RenderResult, SecretLeakError, writeRender } from "../../render/render";
+import type { RenderOptions, RenderResult } from "../../render/render";
 import { isStackName } from "../../render/stack-files";
-import { type CliIO, type Command, displayPath, PACKAGE_ROOT, UsageError } from "../command";
+import { type CliIO, type Command, defaultStack, displayPath, lazy, PACKAGE_ROOT, UsageError } from "../command";
 
-export const RENDER_OPTIONS_HELP = `  --stack NAME        the stack whose Pulumi.<stack>.yaml is read (default: dev)
+/** The renderer and Pulumi's SDK: loaded when a render runs, not for --help. */
+const loadRender = () => lazy(() => require("../../render/render") as typeof import("../../render/render"), () => import("../../render/render"));
+
+export const RENDER_OPTIONS_HELP = `  --stack NAME        the stack whose Pulumi.<stack>.yaml is read (default: dev, or
+                      $IMAGE_FACTORY_STACK)
   --images FILE       images.yaml to use (sets image-factory:images)
   --state DIR         folder of images.lock.yaml (sets image-factory:state)
   --config KEY=VALUE  a config value (repeatable; the namespace defaults to image-factory;
@@ -51,7 +54,7 @@ ${RENDER_OPTIONS_HELP}
     const result = await renderFromCli(values, io);
     if (typeof result === "number") return result;
     const out = path.resolve(io.cwd, values.out);
-    const failed = writeOrReport(result, out, io);
+    const failed = await writeOrReport(result, out, io);
     if (failed !== undefined) return failed;
     const k8s = [...result.files.keys()].filter((f) => f.startsWith("kubernetes/")).length;
     const gh = [...result.files.keys()].filter((f) => f.startsWith("github/")).length;
@@ -70,7 +73,7 @@ export function renderOptionsFrom(values: Values, io: CliIO): RenderOptions {
   if (values.stack !== undefined && !isStackName(String(values.stack))) throw new UsageError(`--stack must be a stack name, got "${values.stack}"`);
   return {
     projectDir: PACKAGE_ROOT,
-    stack: typeof values.stack === "string" ? values.stack : "dev",
+    stack: typeof values.stack === "string" ? values.stack : defaultStack(io),
     images: typeof values.images === "string" ? path.resolve(io.cwd, values.images) : undefined,
     state: typeof values.state === "string" ? path.resolve(io.cwd, values.state) : undefined,
     config: (values.config as string[] | undefined) ?? [],
@@ -85,11 +88,14 @@ export function renderOptionsFrom(values: Values, io: CliIO): RenderOptions {
  */
 export async function renderFromCli(values: Values, io: CliIO, opts: { quiet?: boolean } = {}): Promise<RenderResult | number> {
   let result: RenderResult;
+  const options = renderOptionsFrom(values, io);
+  const { renderStack } = await loadRender();
   try {
-    result = await renderStack(renderOptionsFrom(values, io));
+    result = await renderStack(options);
   } catch (e) {
     if (isUserError(e)) throw e;
     // index.ts turns the program's UserErrors into a RunError: print it the same way.
+    const pulumi = await lazy(() => require("@pulumi/pulumi") as typeof import("@pulumi/pulumi"), () => import("@pulumi/pulumi"));
     if (pulumi.RunError.isInstance(e as Error) || (e instanceof Error && e.name === "RunError")) {
       io.stderr(`${(e as Error).message}\n`);
       return 1;
@@ -102,7 +108,8 @@ export async function renderFromCli(values: Values, io: CliIO, opts: { quiet?: b
   return result;
 }
 
-function writeOrReport(result: RenderResult, out: string, io: CliIO): number | undefined {
+async function writeOrReport(result: RenderResult, out: string, io: CliIO): Promise<number | undefined> {
+  const { SecretLeakError, writeRender } = await loadRender();
   try {
     writeRender(result, out);
     return undefined;

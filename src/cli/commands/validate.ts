@@ -1,73 +1,170 @@
 import * as path from "node:path";
+import { formatProblem, isUserError, type Problem, UserError } from "../../config/errors";
 import { loadImagesFile } from "../../config/images";
-import { tokenHosts } from "../../config/pulumi-config";
-import { CONFIG_NAMESPACE, parseNamespacedSettings } from "../../config/stack";
-import { isStackName, readProjectFile, readStackValues } from "../../render/stack-files";
-import { prepareStack } from "../../stack";
-import { type Command, displayPath, EXAMPLE_IMAGES, PACKAGE_ROOT, UsageError } from "../command";
+import { CONFIG_NAMESPACE } from "../../config/stack";
+import { type CliIO, type Command, displayPath, lazy, UsageError } from "../command";
+import { analyzeCommandFor, checkLock, type LockCheck, localSourceRoot, readStackInputs } from "../stack-inputs";
 
 export const validateCommand: Command = {
   name: "validate",
-  summary: "Check images.yaml (or whole stacks) and report every problem at once",
-  help: `Usage: image-factory validate [--images FILE]
-       image-factory validate --stack NAME [--stack NAME]... [--config KEY=VALUE]...
+  summary: "Check a stack (or an images.yaml) and report every problem at once",
+  help: `Usage: image-factory validate [--stack NAME]... [--config KEY=VALUE]... [--source-root DIR] [--json]
+       image-factory validate --images FILE [--json]
 
-Validates images.yaml: every field, defaults, unknown keys (with suggestions) and
-duplicate names. Prints a one-line summary and exits 0 when the file is valid;
-otherwise prints every problem on stderr (file:line: image: field: message) and exits 1.
+Checks each stack as the Pulumi program does before it declares anything, without running
+it: Pulumi.<stack>.yaml, its images.yaml, its overlay (stacks/<stack>.yaml), the lock, and
+what the Kargo and GitHub components plan from them. With no --stack it checks the default
+stack: $IMAGE_FACTORY_STACK, else dev.
 
-With --stack, checks each stack as the Pulumi program does before it declares anything,
-without running it: Pulumi.<stack>.yaml, its images.yaml, its overlay (stacks/<stack>.yaml),
-the lock, and what the Kargo and GitHub components plan from them.
+When the Dockerfiles can be read on this machine (--source-root DIR, or a sources/ folder
+beside images.yaml laid out as <owner>/<repo>/<path>), it also analyzes them and fails when
+the committed images.lock.yaml is stale, naming the command that refreshes it.
+
+With --images, validates that images.yaml alone: every field, defaults, unknown keys (with
+suggestions) and duplicate names.
+
+Prints a one-line summary per stack and exits 0 when everything is valid; otherwise prints
+every problem on stderr (file:line: image: field: message) and exits 1. --json prints one
+object instead: {"valid","stacks":[...],"problems":[{"file","line","subject","field","message"}]}.
 
 Options:
-  --images FILE   the images.yaml to check (default: the embedded example estate)
-  --stack NAME    a stack to check (repeatable)
-  --config K=V    with --stack: a config value, as for render (repeatable)
-  -h, --help      show this help`,
-  options: { images: { type: "string" }, stack: { type: "string", multiple: true }, config: { type: "string", multiple: true } },
+  --stack NAME        a stack to check (repeatable; default: dev)
+  --config KEY=VALUE  a config value for the stacks, as for render (repeatable)
+  --source-root DIR   where the Dockerfiles are (DIR/<owner>/<repo>/<path>)
+  --images FILE       check this images.yaml alone, outside any stack
+  --json              print the result as JSON
+  -h, --help          show this help`,
+  options: {
+    images: { type: "string" },
+    stack: { type: "string", multiple: true },
+    config: { type: "string", multiple: true },
+    "source-root": { type: "string" },
+    json: { type: "boolean" },
+  },
   async run({ values }, io) {
-    const stacks = (values.stack as string[] | undefined) ?? [];
-    if (stacks.length > 0) {
-      if (values.images !== undefined) throw new UsageError("--images and --stack do not go together: a stack names its own images.yaml");
-      // As in the stack file (and as for render): paths are relative to the project.
-      const overrides = (values.config as string[] | undefined) ?? [];
-      for (const stack of stacks) io.stdout(`${validateStack(stack, overrides)}\n`);
+    const json = values.json === true;
+    if (typeof values.images === "string") {
+      for (const option of ["stack", "config", "source-root"]) {
+        if (values[option] !== undefined) throw new UsageError(`--images and --${option} do not go together: --images checks one file outside any stack`);
+      }
+      const file = path.resolve(io.cwd, values.images);
+      const shown = displayPath(file, io.cwd);
+      let parsed;
+      try {
+        parsed = loadImagesFile(file, shown);
+      } catch (e) {
+        if (json && isUserError(e)) return printJson(io, [], e.problems);
+        throw e;
+      }
+      const repos = new Set(parsed.images.map((i) => i.source.repo));
+      const generated = parsed.images.filter((i) => i.source.generatedWorkflow).length;
+      const summary = {
+        file: shown,
+        images: parsed.images.length,
+        repositories: repos.size,
+        generatedWorkflows: generated,
+        declaredBases: parsed.bases.length,
+      };
+      if (json) return printJson(io, [summary], []);
+      io.stdout(
+        `${shown}: valid: ${plural(parsed.images.length, "image")} in ${plural(repos.size, "repository", "repositories")}, ` +
+          `${plural(generated, "generated workflow")}, ${plural(parsed.bases.length, "declared base")}\n`,
+      );
       return 0;
     }
-    if (values.config !== undefined) throw new UsageError("--config needs --stack");
-    const file = typeof values.images === "string" ? path.resolve(io.cwd, values.images) : EXAMPLE_IMAGES;
-    const shown = displayPath(file, io.cwd);
-    const parsed = loadImagesFile(file, shown);
-    const repos = new Set(parsed.images.map((i) => i.source.repo));
-    const generated = parsed.images.filter((i) => i.source.generatedWorkflow).length;
-    io.stdout(
-      `${shown}: valid: ${plural(parsed.images.length, "image")} in ${plural(repos.size, "repository", "repositories")}, ` +
-        `${plural(generated, "generated workflow")}, ${plural(parsed.bases.length, "declared base")}\n`,
-    );
+
+    const names = (values.stack as string[] | undefined) ?? [undefined];
+    const overrides = (values.config as string[] | undefined) ?? [];
+    const results: StackResult[] = [];
+    const problems: Problem[] = [];
+    for (const name of names) {
+      try {
+        results.push(await validateStack(name, overrides, values["source-root"], io));
+      } catch (e) {
+        if (!isUserError(e)) throw e;
+        problems.push(...e.problems);
+      }
+    }
+    for (const r of results) {
+      if (r.lock.status === "stale" || r.lock.status === "missing") {
+        problems.push({ file: r.lock.file, message: `${r.lock.status === "stale" ? "stale: a Dockerfile changed since it was written" : "not found"}; run \`${analyzeCommandFor(r.stack)}\` and commit it` });
+      }
+      problems.push(...r.lock.problems);
+    }
+    if (json) return printJson(io, results.map(jsonOf), problems);
+    for (const r of results) {
+      io.stdout(`${r.summary}\n`);
+      if (!io.quiet && r.lock.status === "unchecked") io.stderr(`note: ${r.lock.file} was not checked against the Dockerfiles: ${r.lock.reason}\n`);
+    }
+    if (problems.length > 0) {
+      for (const r of results) if (r.lock.status === "stale" && !io.quiet) io.stderr(r.lock.patch ?? "");
+      const sorted = new UserError(problems).problems;
+      io.stderr(`${sorted.map(formatProblem).join("\n")}\n`);
+      io.stderr(`${sorted.length} problem${sorted.length === 1 ? "" : "s"} found.\n`);
+      return 1;
+    }
     return 0;
   },
 };
 
-/** Checks one stack; returns its summary line or throws a UserError. */
-function validateStack(stack: string, overrides: readonly string[]): string {
-  if (!isStackName(stack)) throw new UsageError(`--stack must be a stack name, got "${stack}"`);
-  const projectDir = PACKAGE_ROOT;
-  const values = readStackValues(readProjectFile(projectDir), { projectDir, stack, overrides });
-  const registryTokenHosts = tokenHosts(values.config[`${CONFIG_NAMESPACE}:registryTokens`], `Pulumi.${stack}.yaml`);
-  const prepared = prepareStack(parseNamespacedSettings(values.config, { stack, projectDir }), {
-    projectDir,
-    stack,
+interface StackResult {
+  stack: string;
+  summary: string;
+  configFile: string;
+  overlay?: string;
+  enrolled: number;
+  listed: number;
+  bases: number;
+  kargoObjects: number;
+  delivery: string;
+  lock: LockCheck;
+}
+
+/** Checks one stack; returns its summary or throws a UserError. */
+async function validateStack(name: string | undefined, overrides: readonly string[], sourceRoot: unknown, io: CliIO): Promise<StackResult> {
+  const inputs = readStackInputs(name, overrides, io);
+  // The stack's checks pull in the components (and Pulumi's SDK): loaded only when used.
+  const { prepareStack } = await lazy(() => require("../../stack") as typeof import("../../stack"), () => import("../../stack"));
+  const { tokenHosts } = await lazy(() => require("../../config/pulumi-config") as typeof import("../../config/pulumi-config"), () => import("../../config/pulumi-config"));
+  const registryTokenHosts = tokenHosts(inputs.config[`${CONFIG_NAMESPACE}:registryTokens`], inputs.configFile);
+  const prepared = prepareStack(inputs.settings, {
+    projectDir: inputs.projectDir,
+    stack: inputs.stack,
     registryTokenHosts,
-    hasKubeconfig: values.config[`${CONFIG_NAMESPACE}:kubeconfig`] !== undefined,
-    config: values.config,
+    hasKubeconfig: inputs.config[`${CONFIG_NAMESPACE}:kubeconfig`] !== undefined,
+    config: inputs.config,
   });
+  const root = localSourceRoot(sourceRoot, inputs.settings.imagesPath, io);
+  const lock = await checkLock(prepared.imagesFile, inputs.settings.stateDir, root, io);
   const overlay = prepared.overlay ? ` with ${prepared.overlay.file}` : "";
-  return (
+  const summary =
     `${prepared.configFile}${overlay}: valid: ${prepared.estate.images.length} of ${plural(prepared.imagesFile.images.length, "image")} enrolled, ` +
     `${plural(prepared.estate.bases.length, "watched base")}, ${plural(prepared.kargoPlan.objects.length, "Kargo object")}, ` +
-    `delivery ${prepared.settings.delivery.mode}`
-  );
+    `delivery ${prepared.settings.delivery.mode}` +
+    (lock.status === "fresh" ? ", lock up to date with the Dockerfiles" : "");
+  return {
+    stack: inputs.stack,
+    summary,
+    configFile: prepared.configFile,
+    ...(prepared.overlay ? { overlay: prepared.overlay.file } : {}),
+    enrolled: prepared.estate.images.length,
+    listed: prepared.imagesFile.images.length,
+    bases: prepared.estate.bases.length,
+    kargoObjects: prepared.kargoPlan.objects.length,
+    delivery: prepared.settings.delivery.mode,
+    lock,
+  };
+}
+
+function jsonOf(r: StackResult): Record<string, unknown> {
+  const { summary: _summary, lock, ...rest } = r;
+  return { ...rest, lock: { file: lock.file, status: lock.status, ...(lock.reason ? { reason: lock.reason } : {}), ...(lock.status === "stale" || lock.status === "missing" ? { command: analyzeCommandFor(r.stack) } : {}) } };
+}
+
+function printJson(io: CliIO, results: unknown[], problems: Problem[]): number {
+  const valid = problems.length === 0;
+  io.stdout(`${JSON.stringify({ valid, ...(results.length ? { [Object.prototype.hasOwnProperty.call(results[0], "stack") ? "stacks" : "files"]: results } : {}), problems })}\n`);
+  return valid ? 0 : 1;
 }
 
 function plural(n: number, one: string, many = `${one}s`): string {
