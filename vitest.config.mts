@@ -6,7 +6,8 @@ export default defineConfig({
     // Each file gets its own process: Pulumi's mock runtime keeps global state per process.
     pool: "forks",
     isolate: true,
-    testTimeout: 30000,
+    // Tests that render in child processes run two or three renders of ~10 s each on a busy machine.
+    testTimeout: 120000,
     hookTimeout: 60000,
   },
 });
