@@ -1,6 +1,8 @@
 // The project's own CI: actionlint-clean, least privilege, pinned actions, no expressions in
 // scripts, and wired to what the program expects (stacks, Kargo's analyze dispatch).
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
@@ -80,6 +82,16 @@ describe("ci.yml", () => {
     expect(w.jobs.plan.steps.map((s) => s.run ?? "").join("\n")).toContain("image-factory.js");
   });
 
+  it("previews every stack with its <stack>-preview environment's cluster credentials, so the preview reaches the cluster", () => {
+    expect(w.jobs.preview.environment).toBe("${{ matrix.stack }}-preview");
+    const steps = w.jobs.preview.steps;
+    const creds = steps.findIndex((s) => s.run === ".github/scripts/kubeconfig.sh");
+    const preview = steps.findIndex((s) => (s.run ?? "").includes("pulumi preview"));
+    expect(creds).toBeGreaterThanOrEqual(0);
+    expect(creds).toBeLessThan(preview);
+    expect(steps[creds].env).toEqual({ KUBECONFIG_DATA: "${{ secrets.KUBECONFIG }}", STACK: "${{ matrix.stack }}" });
+  });
+
   it("previews every stack with the policy pack on same-repository pull requests only", () => {
     expect(w.jobs.preview.strategy?.matrix?.stack).toEqual(stacks);
     expect(w.jobs.preview.if).toContain("github.event.pull_request.head.repo.full_name == github.repository");
@@ -99,9 +111,70 @@ describe("deploy.yml", () => {
     expect(w.jobs.prod.needs).toBe("dev");
     for (const stack of stacks) {
       expect(w.jobs[stack].environment).toBe(stack);
-      const up = w.jobs[stack].steps.find((s) => s.uses?.startsWith("pulumi/actions@"));
+      const up = w.jobs[stack].steps.find((s) => s.uses?.startsWith("pulumi/actions@") && s.with?.command === "up");
       expect(up?.with).toMatchObject({ command: "up", "stack-name": `\${{ github.repository_owner }}/${stack}`, policyPacks: "policy" });
     }
+  });
+
+  const upIndex = (job: Job) => job.steps.findIndex((s) => s.uses?.startsWith("pulumi/actions@") && s.with?.command === "up");
+
+  it("gives every stack's `pulumi up` its environment's cluster credentials first", () => {
+    for (const stack of listStacks(ROOT)) {
+      const job = w.jobs[stack];
+      const creds = job.steps.findIndex((s) => s.run === ".github/scripts/kubeconfig.sh");
+      expect(creds, stack).toBeGreaterThanOrEqual(0);
+      expect(creds, stack).toBeLessThan(upIndex(job));
+      expect(job.steps[creds].env).toEqual({ KUBECONFIG_DATA: "${{ secrets.KUBECONFIG }}", STACK: stack });
+    }
+  });
+
+  // The engine writes a failed update's outputs too (pulumi/pulumi#15754): the record that a
+  // stack applied a revision is made only by a step that runs after `pulumi up` succeeded.
+  it("records the applied revision as a stack tag only after a successful `pulumi up`", () => {
+    for (const stack of listStacks(ROOT)) {
+      const job = w.jobs[stack];
+      const record = job.steps.findIndex((s) => (s.run ?? "").includes("pulumi stack tag set image-factory:applied-revision"));
+      expect(record, stack).toBeGreaterThan(upIndex(job));
+      // No `if:` means success(): the step is skipped when any earlier step failed.
+      expect((job.steps[record] as { if?: string }).if, stack).toBeUndefined();
+      expect(job.steps[record].run).toContain('pulumi stack output estateRevision --stack "$STACK"');
+    }
+  });
+
+  it("checks, before prod's `pulumi up`, that dev's exported revision is the one its last successful deploy recorded", () => {
+    const job = w.jobs.prod;
+    const check = job.steps.findIndex((s) => (s.run ?? "").includes("pulumi stack tag get image-factory:applied-revision"));
+    expect(check).toBeGreaterThanOrEqual(0);
+    expect(check).toBeLessThan(upIndex(job));
+    expect(job.steps[check].env).toMatchObject({ UPSTREAM: "${{ github.repository_owner }}/dev" });
+    expect(job.steps[check].run).toContain("exit 1");
+  });
+});
+
+describe(".github/scripts/kubeconfig.sh", () => {
+  const script = path.join(ROOT, ".github", "scripts", "kubeconfig.sh");
+  const run = (env: Record<string, string>) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "if-kube-"));
+    const githubEnv = path.join(dir, "github-env");
+    fs.writeFileSync(githubEnv, "");
+    const result = spawnSync("bash", [script], { env: { PATH: process.env.PATH, RUNNER_TEMP: dir, GITHUB_ENV: githubEnv, ...env }, encoding: "utf8" });
+    return { dir, githubEnv: fs.readFileSync(githubEnv, "utf8"), status: result.status ?? -1, stdout: result.stdout };
+  };
+
+  it("writes the environment's kubeconfig readable only by the runner and points KUBECONFIG at it", () => {
+    const r = run({ KUBECONFIG_DATA: "apiVersion: v1\nkind: Config\n", STACK: "dev" });
+    expect(r.status).toBe(0);
+    const file = path.join(r.dir, "kubeconfig-dev");
+    expect(fs.readFileSync(file, "utf8")).toBe("apiVersion: v1\nkind: Config\n\n");
+    expect(fs.statSync(file).mode & 0o077).toBe(0);
+    expect(r.githubEnv).toBe(`KUBECONFIG=${file}\n`);
+  });
+
+  it("writes nothing without the secret, and says where the credentials must come from instead", () => {
+    const r = run({ KUBECONFIG_DATA: "", STACK: "prod" });
+    expect(r.status).toBe(0);
+    expect(r.githubEnv).toBe("");
+    expect(r.stdout).toContain("image-factory:kubeconfig");
   });
 });
 
