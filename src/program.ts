@@ -95,6 +95,15 @@ export async function defineImageFactory(opts: DefineOptions = {}): Promise<Imag
   const k8sProvider = new k8s.Provider("kubernetes", kubernetesProviderArgs(settings.kubernetes, kubeconfig));
   const githubProviders = createGithubProviders("github", { owners, token: githubProviderToken });
 
+  // The workflow files first: every rebuild Stage that dispatches one of them depends on it.
+  const githubEstate = new GithubEstate("github", {
+    estate,
+    github: settings.github,
+    providers: githubProviders,
+    environment: stack,
+    files: { images: enrolled.file, config: configFile },
+  });
+
   // In GitOps mode Argo CD applies the Kargo objects from git; the Secrets never go there.
   const kargo = new KargoEstate("kargo", {
       estate,
@@ -104,7 +113,10 @@ export async function defineImageFactory(opts: DefineOptions = {}): Promise<Imag
       registryTokens,
       applyObjects: !gitops,
       protect: settings.protect,
+      workflowFiles: githubEstate.workflowFileResources,
     }, { providers: [k8sProvider] });
+  // Argo CD applies what is committed at once: the commit waits for everything the objects
+  // use, the credential Secrets (and their namespace) and the workflow files they dispatch.
   declareDelivery("delivery", {
     manifests: kargoPlan.objects,
     delivery: settings.delivery,
@@ -112,14 +124,7 @@ export async function defineImageFactory(opts: DefineOptions = {}): Promise<Imag
     githubProviders,
     k8sProvider,
     stack,
-  });
-
-  const githubEstate = new GithubEstate("github", {
-    estate,
-    github: settings.github,
-    providers: githubProviders,
-    environment: stack,
-    files: { images: enrolled.file, config: configFile },
+    manifestDependsOn: [...kargo.credentials, ...kargo.dispatchedFiles.map((key) => githubEstate.workflowFileResources.get(key)!)],
   });
 
   await Promise.all([kargo.ready, githubEstate.ready]);

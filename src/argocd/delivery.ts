@@ -26,6 +26,8 @@ export interface GitopsDeliveryArgs {
   k8sProvider: k8s.Provider;
   /** Named in the commit message; the stack name by default. */
   stack?: string;
+  /** What the committed objects need to exist before Argo CD applies them (Secrets, workflow files). */
+  manifestDependsOn?: Array<pulumi.Input<pulumi.Resource>>;
 }
 
 export class GitopsDelivery extends pulumi.ComponentResource {
@@ -52,7 +54,7 @@ export class GitopsDelivery extends pulumi.ComponentResource {
         commitMessage: `image-factory: update the Kargo manifests (stack ${stack})`,
         overwriteOnCreate: true,
       },
-      { parent: this, provider: githubProvider },
+      { parent: this, provider: githubProvider, dependsOn: args.manifestDependsOn ?? [] },
     );
 
     // After the file: the first sync then finds the path instead of failing on it.

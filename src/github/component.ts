@@ -27,6 +27,12 @@ export class GithubEstate extends pulumi.ComponentResource {
   readonly workflowFiles: Record<string, string>;
   /** Settles when every child is declared (large estates declare in batches; see batches.ts). */
   readonly ready: Promise<void>;
+  /**
+   * Each committed workflow file's resource, keyed `owner/repo:branch:path` like
+   * workflowFiles' values; a promise because a large estate declares it in a later batch.
+   * What dispatches a workflow depends on its file (a dispatch before the commit is a 404).
+   */
+  readonly workflowFileResources: ReadonlyMap<string, Promise<github.RepositoryFile>>;
 
   constructor(name: string, args: GithubEstateArgs, opts?: pulumi.ComponentResourceOptions) {
     // Everything that can fail on user input fails here, before any resource exists.
@@ -45,21 +51,29 @@ export class GithubEstate extends pulumi.ComponentResource {
     super("image-factory:github:GithubEstate", name, {}, opts);
 
     this.workflowFiles = {};
-    const declareFiles: Array<() => void> = [];
+    const fileResources = new Map<string, Promise<github.RepositoryFile>>();
+    this.workflowFileResources = fileResources;
+    const declareFiles: Array<() => unknown> = [];
     for (const file of plan.workflowFiles) {
-      declareFiles.push(() => new github.RepositoryFile(
-        `${name}-workflow-${file.image}`,
-        {
-          repository: file.repository,
-          branch: file.branch,
-          file: file.path,
-          content: file.content,
-          commitMessage: file.commitMessage,
-          // Take over a hand-made file of the same name on the first `up`.
-          overwriteOnCreate: true,
-        },
-        { parent: this, provider: providerOf.get(file.repo) },
-      ));
+      let declared!: (r: github.RepositoryFile) => void;
+      fileResources.set(`${file.repo}:${file.branch}:${file.path}`, new Promise((resolve) => (declared = resolve)));
+      declareFiles.push(() => {
+        const resource = new github.RepositoryFile(
+          `${name}-workflow-${file.image}`,
+          {
+            repository: file.repository,
+            branch: file.branch,
+            file: file.path,
+            content: file.content,
+            commitMessage: file.commitMessage,
+            // Take over a hand-made file of the same name on the first `up`.
+            overwriteOnCreate: true,
+          },
+          { parent: this, provider: providerOf.get(file.repo) },
+        );
+        declared(resource);
+        return resource;
+      });
       this.workflowFiles[file.image] = `${file.repo}:${file.branch}:${file.path}`;
     }
 

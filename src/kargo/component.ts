@@ -7,7 +7,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { declareInBatches } from "../batches";
 import type { KubernetesObject } from "../gitops/manifests";
 import type { Estate } from "../model/types";
-import { type KargoOptions, planKargo } from "./objects";
+import { credentialsUsedBy } from "./credentials-used";
+import { type KargoOptions, type KargoPlan, planKargo } from "./objects";
 import type { RegistryPolling } from "./polling";
 import { gitCredentialsSecret, githubCredentialsSecret, imageCredentialSecret, type RegistryCredential, type SecretShape } from "./secrets";
 
@@ -39,6 +40,13 @@ export interface KargoEstateArgs {
    * Stage and Freight, and without the Secret no rebuild can be dispatched.
    */
   protect?: boolean;
+  /**
+   * The workflow files this stack commits, keyed `owner/repo:branch:path`
+   * (GithubEstate.workflowFileResources). A rebuild Stage whose dispatch target is among them
+   * is applied after it: a dispatch of a workflow that is not committed yet is a 404, and the
+   * failed Promotion is not retried.
+   */
+  workflowFiles?: ReadonlyMap<string, pulumi.Input<pulumi.Resource>>;
 }
 
 export class KargoEstate extends pulumi.ComponentResource {
@@ -53,6 +61,10 @@ export class KargoEstate extends pulumi.ComponentResource {
    * (see batches.ts). The program awaits it before it returns.
    */
   readonly ready: Promise<void>;
+  /** The credential Secrets (and the namespace they live in, when declared here). */
+  readonly credentials: pulumi.Resource[];
+  /** The workflow files the Kargo objects dispatch (their keys), sorted: what GitOps delivery must commit after. */
+  readonly dispatchedFiles: string[];
 
   constructor(name: string, args: KargoEstateArgs, opts?: pulumi.ComponentResourceOptions) {
     // Plan and check first: a UserError or a missing provider leaves nothing registered.
@@ -73,16 +85,14 @@ export class KargoEstate extends pulumi.ComponentResource {
     // Kargo creates the namespace with the Project and rejects objects in a namespace it does
     // not own, so everything namespaced waits for the Project (or for the adopted namespace).
     let namespaceOwner: pulumi.Resource | undefined;
-    const declareObjects: Array<() => void> = [];
+    let projectResource: pulumi.Resource | undefined;
+    const [project, ...namespaced] = plan.objects;
     if (applyObjects) {
-      const [project, ...namespaced] = plan.objects;
       if (project.kind !== "Project") throw new Error("planKargo must put the Project first");
-      const projectResource = new k8s.apiextensions.CustomResource(logicalName(name, project), project, { parent: this, provider, protect });
+      projectResource = new k8s.apiextensions.CustomResource(logicalName(name, project), project, { parent: this, provider, protect });
       namespaceOwner = projectResource;
-      for (const object of namespaced) {
-        declareObjects.push(() => new k8s.apiextensions.CustomResource(logicalName(name, object), object, { parent: this, provider, dependsOn: [projectResource] }));
-      }
     }
+    this.credentials = [];
     if (args.ensureNamespace ?? !applyObjects) {
       namespaceOwner = new k8s.core.v1.Namespace(
         `${name}-namespace-${this.project}`,
@@ -91,10 +101,13 @@ export class KargoEstate extends pulumi.ComponentResource {
         // The namespace holds the Project's objects, which this stack may not own: never delete it.
         { parent: this, provider, retainOnDelete: true, dependsOn: namespaceOwner ? [namespaceOwner] : [] },
       );
+      this.credentials.push(namespaceOwner);
     }
 
-    const secret = (shape: SecretShape, protectIt: boolean, value: pulumi.Output<string> = token) =>
-      new k8s.core.v1.Secret(
+    const shapes: SecretShape[] = [];
+    const secretResources = new Map<string, k8s.core.v1.Secret>();
+    const secret = (shape: SecretShape, protectIt: boolean, value: pulumi.Output<string> = token) => {
+      const resource = new k8s.core.v1.Secret(
         `${name}-secret-${shape.name}`,
         {
           metadata: { name: shape.name, namespace: shape.namespace, labels: shape.labels },
@@ -109,6 +122,10 @@ export class KargoEstate extends pulumi.ComponentResource {
           protect: protectIt,
         },
       );
+      shapes.push(shape);
+      secretResources.set(shape.name, resource);
+      this.credentials.push(resource);
+    };
     secret(githubCredentialsSecret(this.project), protect);
     // git-credentials goes away by itself when no image has update targets or source repos.
     const git = gitCredentialsSecret(this.project, plan.gitRepos);
@@ -122,6 +139,26 @@ export class KargoEstate extends pulumi.ComponentResource {
         return t;
       });
       secret(shape, false, value);
+    }
+
+    // What each rebuild Stage dispatches, when this stack commits that workflow file.
+    const dispatchKey = (d: KargoPlan["dispatches"][number]) => `${d.repo}:${d.branch}:${d.workflowPath}`;
+    const fileOf = new Map<string, pulumi.Input<pulumi.Resource>>();
+    for (const d of plan.dispatches) {
+      const file = args.workflowFiles?.get(dispatchKey(d));
+      if (file !== undefined) fileOf.set(d.stage, file);
+    }
+    this.dispatchedFiles = [...new Set(plan.dispatches.map(dispatchKey).filter((k) => args.workflowFiles?.has(k)))].sort();
+
+    const declareObjects: Array<() => unknown> = [];
+    if (applyObjects) {
+      for (const object of namespaced) {
+        const dependsOn: Array<pulumi.Input<pulumi.Resource>> = [projectResource!];
+        for (const used of credentialsUsedBy(object, shapes)) dependsOn.push(secretResources.get(used)!);
+        const file = object.kind === "Stage" ? fileOf.get(object.metadata.name) : undefined;
+        if (file !== undefined) dependsOn.push(file);
+        declareObjects.push(() => new k8s.apiextensions.CustomResource(logicalName(name, object), object, { parent: this, provider, dependsOn }));
+      }
     }
 
     this.ready = declareInBatches(declareObjects).then(() => this.registerOutputs({ project: this.project }));

@@ -446,6 +446,8 @@ export interface KargoPlan {
   names: EstateNames;
   /** Repositories Kargo needs git credentials for (owner/name), sorted: update targets, and source repos when analysis is on. */
   gitRepos: string[];
+  /** The workflow each rebuild Stage dispatches (dispatchTarget()), by Stage: what it must not run before. */
+  dispatches: Array<{ stage: string; repo: string; branch: string; workflowPath: string }>;
 }
 
 /** Every Kargo object of the estate (no Secrets), sorted by kind then name. */
@@ -506,7 +508,13 @@ export function planKargo(estate: Estate, options: KargoOptions): KargoPlan {
   const gitRepos = [
     ...new Set(estate.images.flatMap((i) => [...i.spec.updates.map((u) => u.repo), ...(analysis ? [i.spec.source.repo] : [])])),
   ].sort();
-  return { objects: sorted, polling, names, gitRepos };
+  const dispatches = estate.images
+    .filter((i) => i.triggers.length > 0)
+    .map((i) => {
+      const target = dispatchTarget(i.spec);
+      return { stage: names.rebuildStage(i.spec.name), repo: target.repo, branch: target.ref, workflowPath: `.github/workflows/${target.workflow}` };
+    });
+  return { objects: sorted, polling, names, gitRepos, dispatches };
 }
 
 /** The plain Kargo objects (what GitOps delivery commits). */
