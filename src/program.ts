@@ -102,6 +102,7 @@ export async function defineImageFactory(opts: DefineOptions = {}): Promise<Imag
     providers: githubProviders,
     environment: stack,
     files: { images: enrolled.file, config: configFile },
+    buildRole: settings.builds,
   });
 
   // In GitOps mode Argo CD applies the Kargo objects from git; the Secrets never go there.
@@ -125,6 +126,7 @@ export async function defineImageFactory(opts: DefineOptions = {}): Promise<Imag
     k8sProvider,
     stack,
     manifestDependsOn: [...kargo.credentials, ...kargo.dispatchedFiles.map((key) => githubEstate.workflowFileResources.get(key)!)],
+    namespace: kargo.namespace,
   });
 
   await Promise.all([kargo.ready, githubEstate.ready]);

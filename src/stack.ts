@@ -49,10 +49,12 @@ export function prepareStack(settings: StackSettings, opts: PrepareOptions): Pre
     factoryRepo: settings.github.factoryRepo,
     factoryBranch: settings.github.factoryBranch,
     analyzeWorkflow: settings.github.analyzeWorkflow,
+    buildRole: settings.builds,
+    followRuns: settings.github.followRuns ?? true,
   };
   // The components re-derive the same plain data; planning here makes their errors come first.
   const kargoPlan = planKargo(loaded.estate, kargoOptions);
-  planGithubEstate(specs, settings.github, { environment: opts.stack, imagesFile: loaded.enrolled.file, configFile });
+  planGithubEstate(specs, settings.github, { environment: opts.stack, imagesFile: loaded.enrolled.file, configFile, buildRole: settings.builds });
   const gitops = settings.delivery.mode === "gitops";
   if (gitops) prepareManifests(kargoPlan.objects);
   return { ...loaded, settings, configFile, owners, kargoOptions, kargoPlan, gitops, registryCredentials: credentials };

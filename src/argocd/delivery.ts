@@ -28,6 +28,11 @@ export interface GitopsDeliveryArgs {
   stack?: string;
   /** What the committed objects need to exist before Argo CD applies them (Secrets, workflow files). */
   manifestDependsOn?: Array<pulumi.Input<pulumi.Resource>>;
+  /**
+   * The Project's namespace, when this stack creates it: the Application's destination must
+   * exist before its first sync, or the sync of every namespaced object fails.
+   */
+  namespace?: pulumi.Resource;
 }
 
 export class GitopsDelivery extends pulumi.ComponentResource {
@@ -61,7 +66,7 @@ export class GitopsDelivery extends pulumi.ComponentResource {
     new k8s.apiextensions.CustomResource(`${name}-application`, application, {
       parent: this,
       provider: args.k8sProvider,
-      dependsOn: [committed],
+      dependsOn: [committed, ...(args.namespace ? [args.namespace] : [])],
     });
 
     this.manifestFile = `${repo}:${args.delivery.branch}:${file.path}`;

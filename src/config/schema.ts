@@ -186,7 +186,11 @@ export const baseSchema = z
      */
     tagPolicy: z.enum(["digest", "semver", "lexical"], "must be digest, semver or lexical").default("digest"),
     constraint: z.string().min(1).optional(),
-    /** The platform whose manifest is watched, e.g. linux/amd64. */
+    /**
+     * semver and lexical only: consider only tags whose multi-platform index includes this
+     * platform, e.g. linux/amd64. Kargo still follows the index's digest, so any platform's
+     * change moves it; a single-platform tag never matches.
+     */
     platform: z.string().regex(/^[a-z0-9]+\/[a-z0-9_]+$/, "must be os/arch, such as linux/amd64").optional(),
     /** How often Kargo polls the registry for this base (overrides the registry's default). */
     interval: duration.optional(),
@@ -197,6 +201,17 @@ export const baseSchema = z
     }
     if (b.tagPolicy === "digest" && b.constraint !== undefined) {
       ctx.addIssue({ code: "custom", path: ["constraint"], message: "does not apply when tagPolicy is digest (the reference's tag is followed)" });
+    }
+    if (b.tagPolicy === "digest" && b.platform !== undefined) {
+      // akuity/kargo v1.11.2 pkg/image/repository_client.go `getImageFromV1ImageIndex`: the
+      // Freight carries the index digest, and the platform only filters (a single-platform
+      // manifest has no platforms and never matches): it cannot narrow what triggers a rebuild.
+      ctx.addIssue({
+        code: "custom",
+        path: ["platform"],
+        message:
+          "does not apply when tagPolicy is digest: Kargo follows the digest of the tag's multi-platform index (any platform's change moves it), and a tag that is not such an index would never be found; remove it",
+      });
     }
     if (b.tagPolicy === "lexical" && b.constraint) {
       try {

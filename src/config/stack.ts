@@ -68,6 +68,11 @@ export const githubSettingsSchema = z.strictObject({
   manageRepoSettings: z.boolean().default(false),
   /** Manage this stack's GitHub environment on the factory repo (opt-in). */
   manageEnvironment: z.boolean().default(false),
+  /**
+   * Ask GitHub for the run each rebuild dispatch starts and follow it to its end. Turn it off
+   * for a GitHub Enterprise Server that rejects `return_run_details` on workflow dispatches.
+   */
+  followRuns: z.boolean("must be true or false").optional(),
   /** Required reviewers of this stack's environment: GitHub user and team IDs. */
   reviewers: z.strictObject({ users: z.array(z.number().int().positive()).default([]), teams: z.array(z.number().int().positive()).default([]) }).default({ users: [], teams: [] }),
 });
@@ -117,6 +122,13 @@ export const stackSettingsSchema = z.strictObject({
   }),
   kubernetes: kubernetesSettingsSchema.default({ upsertExistingObjects: false }),
   promotion: promotionSettingsSchema.optional(),
+  /**
+   * This stack's role for the builds of its images. `owner` (default): real rebuilds, the
+   * generated workflow files, update pull requests and analysis. `canary`: the same rebuilds
+   * as dry runs (`dry_run` = true: build and test, never push), nothing committed or opened.
+   * Exactly one stack may own an image; every other stack enrolling it is its canary.
+   */
+  builds: z.enum(["owner", "canary"], "must be owner or canary").default("owner"),
   /**
    * Protect the Kargo Project and the github-credentials Secret from deletion. Turn it off
    * for one reviewed `pulumi up` before removing either on purpose.

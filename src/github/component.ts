@@ -20,6 +20,8 @@ export interface GithubEstateArgs {
   environment?: string;
   /** How images.yaml and the stack file are named in errors. */
   files?: { images?: string; config?: string };
+  /** The stack's build role: a canary commits no workflow file and manages no repo settings. */
+  buildRole?: "owner" | "canary";
 }
 
 export class GithubEstate extends pulumi.ComponentResource {
@@ -39,7 +41,7 @@ export class GithubEstate extends pulumi.ComponentResource {
     const plan = planGithubEstate(
       args.estate.images.map((n) => n.spec),
       args.github,
-      { environment: args.environment ?? pulumi.getStack(), imagesFile: args.files?.images, configFile: args.files?.config },
+      { environment: args.environment ?? pulumi.getStack(), imagesFile: args.files?.images, configFile: args.files?.config, buildRole: args.buildRole },
     );
     const repos = [
       ...plan.workflowFiles.map((f) => f.repo),

@@ -59,6 +59,13 @@ export interface PlanOptions {
   /** How images.yaml and the stack config file are named in errors. */
   imagesFile?: string;
   configFile?: string;
+  /**
+   * owner (default) commits the generated workflows and manages the source repos' settings; a
+   * canary stack does neither: the owner's files serve its dry runs too, and two stacks
+   * committing one file would each send the SHA from their own state (409) and could delete a
+   * file the other still dispatches.
+   */
+  buildRole?: "owner" | "canary";
 }
 
 /** The generated workflow must not overwrite a workflow another image keeps as its own. */
@@ -88,8 +95,9 @@ export function planGithubEstate(images: readonly ImageSpec[], settings: GithubS
   const configFile = opts.configFile ?? "Pulumi stack config";
   checkWorkflowCollisions(images, imagesFile);
 
+  const ownsBuilds = (opts.buildRole ?? "owner") === "owner";
   const workflowFiles = images
-    .filter((image) => image.source.generatedWorkflow)
+    .filter((image) => ownsBuilds && image.source.generatedWorkflow)
     .map((image): WorkflowFilePlan => {
       const { owner, name } = parseRepo(image.source.repo);
       return {
@@ -106,7 +114,7 @@ export function planGithubEstate(images: readonly ImageSpec[], settings: GithubS
     .sort((a, b) => cmp(repoKey(a.repo), repoKey(b.repo)) || cmp(a.branch, b.branch) || cmp(a.path, b.path));
 
   const repoPermissions: RepoPermissionsPlan[] = [];
-  if (settings.manageRepoSettings) {
+  if (settings.manageRepoSettings && ownsBuilds) {
     const seen = new Map<string, string>();
     for (const image of images) seen.set(repoKey(image.source.repo), seen.get(repoKey(image.source.repo)) ?? image.source.repo);
     for (const key of [...seen.keys()].sort()) {

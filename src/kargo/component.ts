@@ -65,6 +65,8 @@ export class KargoEstate extends pulumi.ComponentResource {
   readonly credentials: pulumi.Resource[];
   /** The workflow files the Kargo objects dispatch (their keys), sorted: what GitOps delivery must commit after. */
   readonly dispatchedFiles: string[];
+  /** The Project's namespace, when this component creates it (GitOps delivery). */
+  readonly namespace?: k8s.core.v1.Namespace;
 
   constructor(name: string, args: KargoEstateArgs, opts?: pulumi.ComponentResourceOptions) {
     // Plan and check first: a UserError or a missing provider leaves nothing registered.
@@ -94,13 +96,24 @@ export class KargoEstate extends pulumi.ComponentResource {
     }
     this.credentials = [];
     if (args.ensureNamespace ?? !applyObjects) {
-      namespaceOwner = new k8s.core.v1.Namespace(
+      this.namespace = new k8s.core.v1.Namespace(
         `${name}-namespace-${this.project}`,
-        // The label Kargo's Project webhook looks for to adopt an existing namespace.
-        { metadata: { name: this.project, labels: { "kargo.akuity.io/project": "true" } } },
+        {
+          metadata: {
+            name: this.project,
+            // The label Kargo's Project webhook looks for to adopt an existing namespace.
+            labels: { "kargo.akuity.io/project": "true" },
+            // The namespace holds this stack's Secrets, and Argo CD may delete and recreate the
+            // Project it syncs: without this Kargo deletes the namespace with the Project
+            // (akuity/kargo v1.11.2 pkg/controller/management/projects/projects.go
+            // `shouldKeepNamespace` reads it from the Project or the namespace).
+            annotations: { "kargo.akuity.io/keep-namespace": "true" },
+          },
+        },
         // The namespace holds the Project's objects, which this stack may not own: never delete it.
         { parent: this, provider, retainOnDelete: true, dependsOn: namespaceOwner ? [namespaceOwner] : [] },
       );
+      namespaceOwner = this.namespace;
       this.credentials.push(namespaceOwner);
     }
 

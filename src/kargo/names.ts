@@ -59,10 +59,8 @@ export interface EstateNames {
   /** Observer Stage of a watched base, by WatchedBase.key. */
   baseObserver: Map<string, string>;
   imageWarehouse(image: string): string;
-  sourceWarehouse(image: string): string;
   imageObserver(image: string): string;
   rebuildStage(image: string): string;
-  analyzeStage(image: string): string;
   updateStage(image: string): string;
 }
 
@@ -73,10 +71,8 @@ export function estateNames(bases: readonly Pick<WatchedBase, "key" | "platform"
     baseWarehouse: uniqueNames(keys, (k) => kubeName("base", baseSlug(byKey.get(k)!)), "base"),
     baseObserver: uniqueNames(keys, (k) => kubeName("seen", baseSlug(byKey.get(k)!)), "seen"),
     imageWarehouse: (image) => kubeName("image", image),
-    sourceWarehouse: (image) => kubeName("source", image),
     imageObserver: (image) => kubeName("seen-image", image),
     rebuildStage: (image) => kubeName("rebuild", image),
-    analyzeStage: (image) => kubeName("analyze", image),
     updateStage: (image) => kubeName("update", image),
   };
 }

@@ -1,28 +1,32 @@
 /**
  * The Kargo objects of the estate, as plain data (the GitOps mode commits exactly these).
  *
- * Topology, linear in images + distinct bases (never in image–base pairs):
+ * Topology: objects grow with bases, source repositories and the images something follows,
+ * never with image–base pairs:
  *   Warehouse base-*        one per watched base (Digest of the tag by default)
  *   Stage seen-*            one per watched base: auto-promoted, a no-op step; holding the
  *                           newest Freight is what starts its soak clock
- *   Warehouse image-*       one per managed image, on its published X.Y.Z tags
+ *   Warehouse image-*       one per managed image that something follows: images built FROM
+ *                           it, or its `updates` (its published X.Y.Z tags)
  *   Stage seen-image-*      one per managed image that other images are built FROM
- *   Warehouse source-*      one per managed image: its source repo, limited to the build context
  *   Stage rebuild-*         one per image with a trigger: one requestedFreight entry per
  *                           origin (base or parent image), taken from that origin's observer
- *                           after requiredSoakTime = rebuildDelay; each Promotion moves one
- *                           origin, and its http step dispatches the image's workflow naming
- *                           that origin (ctx.targetFreight.origin.name) as the base that moved
- *   Stage analyze-*         one per managed image (when the factory repo is configured)
- *   Stage update-*          one per image with `updates`
+ *                           after requiredSoakTime = rebuildDelay (MatchUpstream); each
+ *                           Promotion moves one origin and, unless it is that origin's first
+ *                           sight, dispatches the image's workflow and follows the run
+ *   Warehouse source-*      one per source repository and branch (owner role, analysis on):
+ *                           the newest commit touching any enrolled image's build context
+ *   Stage analyze-*         one per source repository and branch: dispatches the factory's
+ *                           analyze workflow, which refreshes the lock through a pull request
+ *   Stage update-*          one per image with `updates` (owner role)
  *
  * Why an observer: Kargo's soak time only applies to Freight taken from an upstream Stage,
  * and only a Stage that holds Freight (has steps) accrues it. A newer Freight replaces the
  * older one in the observer, whose soak then never completes: rebuildDelay is a debounce.
  *
- * Why the source repo is a Warehouse of its own: a commit to the build context may change the
- * image's bases (so it re-runs the analysis) but is not a new version, so it must not rebuild
- * the image's children or open update pull requests, as it would in the image's Warehouse.
+ * Why source watching is its own Warehouse: a commit to a build context may change an
+ * image's bases (so it re-runs the analysis) but is not a new version, so it must not
+ * rebuild children or open update pull requests, as it would in an image's Warehouse.
  */
 import { parseDuration } from "../config/duration";
 import { UserError } from "../config/errors";
@@ -30,8 +34,9 @@ import type { ImageSpec } from "../config/schema";
 import { dispatchTarget } from "../github/workflow";
 import type { KubernetesObject } from "../gitops/manifests";
 import type { Estate, ImageNode, RebuildTrigger, WatchedBase } from "../model/types";
-import { type EstateNames, estateNames } from "./names";
+import { type EstateNames, estateNames, kubeName, uniqueNames } from "./names";
 import { kargoDuration } from "./durations";
+import { type BuildRole, managedParents, opensUpdates } from "./followed";
 import { intervalFor, registryPolling, type RegistryPolling, type RegistrySettings } from "./polling";
 
 export const KARGO_API_VERSION = "kargo.akuity.io/v1alpha1";
@@ -43,6 +48,15 @@ export const GIT_CREDENTIALS_SECRET = "git-credentials";
 export const TRIGGERED_BY = "kargo-base-image-update";
 /** Published versions the managed-image Warehouses select: plain X.Y.Z. */
 export const VERSION_TAG_REGEX = "^\\d+\\.\\d+\\.\\d+$";
+/**
+ * The label the ProjectConfig's one promotion policy selects (`stageSelector.matchLabels`):
+ * enrolling an image labels its own Stages instead of growing a shared list of names.
+ */
+export const AUTO_PROMOTE_LABEL = "image-factory/auto-promote";
+/** GitHub's REST API; GitHub Enterprise Server has its own (`https://HOST/api/v3`). */
+export const GITHUB_API_URL = "https://api.github.com";
+
+export type { BuildRole };
 
 export interface KargoOptions {
   /** The Kargo Project, and so the namespace of every object. */
@@ -57,6 +71,15 @@ export interface KargoOptions {
   analyzeWorkflow?: string;
   /** How images.yaml is named in errors. */
   imagesFile?: string;
+  /** This stack's role for the builds of its images (default owner). */
+  buildRole?: BuildRole;
+  /**
+   * Ask GitHub for the run each dispatch starts (`return_run_details`) and follow it to its
+   * end (default true). Off for GitHub Enterprise Server versions that reject the parameter.
+   */
+  followRuns?: boolean;
+  /** GitHub's REST API base URL, no trailing slash (default https://api.github.com). */
+  githubApiUrl?: string;
 }
 
 /** Kargo's git subscription branch pattern (kargo-schemas/subscriptions/git.json). */
@@ -88,21 +111,51 @@ function checkKargoLimits(estate: Estate, sourceWarehouses: boolean, file: strin
 }
 
 /**
- * Bounds on the dispatch call, so a failing call is never re-sent forever: a 429 or 5xx leaves
- * the step Running and Kargo re-sends it every DISPATCH_POLL_INTERVAL until the retry timeout
- * marks it Errored; transport errors count against errorThreshold.
+ * Retries of the GitHub calls (dispatch and run-following), read against akuity/kargo v1.11.2
+ * pkg/promotion/local_orchestrator.go `determineStepCompletion`:
+ * - 429, 5xx and rate-limited 403s meet neither the success nor the failure expression, so the
+ *   step stays Running and is re-sent every poll interval until `timeout` marks it Errored
+ *   (http_requester.go `run`, the default case). Twelve hours outlast a GitHub incident of a
+ *   few hours; a Promotion that still fails is re-run by hand (README: "Re-running a rebuild").
+ * - A transport error is a non-terminal error: `ErrorCount` grows (pkg/promotion/promotion.go
+ *   `StepMetadata.Error`; it is reset only when the step first starts, so it counts every
+ *   error of the step) and the Promotion is requeued with controller-runtime's exponential
+ *   backoff (5 ms doubling to 1000 s). 500 errors take far longer than the timeout either way
+ *   (back to back: about 5 days; between Running polls: at least 500 poll intervals), so the
+ *   timeout, not the error count, decides when a rebuild gives up.
  */
-export const DISPATCH_RETRY = { timeout: kargoDuration(30 * 60), errorThreshold: 3 } as const;
+export const STEP_RETRY = { timeout: kargoDuration(12 * 60 * 60), errorThreshold: 500 } as const;
 /** Per request. */
-export const DISPATCH_REQUEST_TIMEOUT = "30s";
-/** Between re-sends after a 429 or 5xx (GitHub asks for at least a minute after a secondary rate limit). */
+export const REQUEST_TIMEOUT = "30s";
+/** Between re-sends of a dispatch after a 429, 5xx or rate limit (GitHub asks for at least a minute). */
 export const DISPATCH_POLL_INTERVAL = "1m";
+/** Between looks at a running build. */
+export const RUN_POLL_INTERVAL = "2m";
 /**
  * Tags examined per poll of an image subscription. Each examined tag costs a manifest GET on
  * every poll (see polling.ts); only the newest is ever promoted, and Freight already created
  * stays available, so one is enough.
  */
 export const IMAGE_DISCOVERY_LIMIT = 1;
+/**
+ * Commits a source subscription selects: only the newest matters (it re-runs the analysis).
+ * With includePaths, Kargo walks the branch in growing batches only until it has found this
+ * many matching commits (pkg/controller/git/commit/newest_from_branch_selector.go `Select`).
+ */
+export const GIT_DISCOVERY_LIMIT = 1;
+
+/**
+ * GitHub's primary and secondary rate limits answer 403 or 429 with `retry-after` or
+ * `x-ratelimit-remaining: 0`; those are retried, any other 4xx is final. `response.header` is
+ * the response's `Header.Get` (http_requester.go `buildExprEnv`), so names are case-insensitive.
+ */
+export const RATE_LIMITED = '(response.status == 429 || (response.status == 403 && (response.header("Retry-After") != "" || response.header("X-RateLimit-Remaining") == "0")))';
+/** A client error GitHub will answer the same way again: bad token, unknown workflow, undeclared input. */
+export const FINAL_CLIENT_ERROR = `(response.status >= 400 && response.status < 500 && !${RATE_LIMITED})`;
+/** GitHub's own message, else the status. */
+const GITHUB_MESSAGE = '(response.body?.message ?? ("HTTP " + string(response.status)))';
+/** Conclusions of a completed run that count as built (a run whose jobs were all skipped built nothing wrong). */
+const GOOD_CONCLUSIONS = '["success", "neutral", "skipped"]';
 
 const ACCEPT = { name: "Accept", value: "application/vnd.github+json" };
 const API_VERSION = { name: "X-GitHub-Api-Version", value: "2022-11-28" };
@@ -175,53 +228,161 @@ export interface Dispatch {
   body: string;
 }
 
-export function rebuildDispatch(image: ImageSpec, origins: TriggerOrigin[]): Dispatch {
+export interface DispatchSettings {
+  role: BuildRole;
+  followRuns: boolean;
+  apiUrl: string;
+}
+
+const DEFAULT_DISPATCH: DispatchSettings = { role: "owner", followRuns: true, apiUrl: GITHUB_API_URL };
+
+export function rebuildDispatch(image: ImageSpec, origins: TriggerOrigin[], settings: DispatchSettings = DEFAULT_DISPATCH): Dispatch {
   const target = dispatchTarget(image);
   const values: Record<string, string> = {
+    image: lit(image.name),
     version_bump: lit(image.versionBump),
     triggered_by: lit(TRIGGERED_BY),
     base_image: byOrigin(origins.map((o) => [o.warehouse, o.baseImage])),
     base_digest: byOrigin(origins.map((o) => [o.warehouse, `(imageFrom(${lit(o.repoURL)}, warehouse(${lit(o.warehouse)}))?.Digest ?? "")`])),
+    // A string: GitHub takes workflow_dispatch input values as strings.
+    dry_run: lit(settings.role === "canary" ? "true" : "false"),
   };
   const inputs = Object.fromEntries(target.inputs.map((name) => [name, values[name]]));
-  return { url: dispatchURL(target.repo, target.workflow), ref: target.ref, inputs, body: dispatchBodyOf(target.ref, inputs) };
+  return {
+    url: dispatchURL(settings.apiUrl, target.repo, target.workflow),
+    ref: target.ref,
+    inputs,
+    body: dispatchBodyOf(target.ref, inputs, settings.followRuns),
+  };
 }
 
-/** `${% quote({...}) %}`: a map literal's `}}` would end a ${{ }} expression early; quote() keeps the body a string. */
-export function dispatchBodyOf(ref: string, inputs: Record<string, string>): string {
+/** Whether a stack of this role dispatches the image's rebuilds at all. */
+export function dispatchesRebuilds(image: ImageSpec, role: BuildRole): boolean {
+  // A canary only sends dry runs, and only a workflow that declares dry_run can take one.
+  return role === "owner" || (dispatchTarget(image).inputs as readonly string[]).includes("dry_run");
+}
+
+/**
+ * `${% quote({...}) %}`: a map literal's `}}` would end a ${{ }} expression early; quote() keeps
+ * the body a string. `return_run_details` makes GitHub answer 200 with the run's id and URLs
+ * instead of 204 (GitHub changelog 2026-02-19, "Workflow dispatch API now returns run IDs").
+ */
+export function dispatchBodyOf(ref: string, inputs: Record<string, string>, returnRunDetails = false): string {
   const entries = Object.entries(inputs).map(([name, value]) => `${lit(name)}: ${value}`).join(", ");
-  return `\${% quote({"ref": ${lit(ref)}, "inputs": {${entries}}}) %}`;
+  const details = returnRunDetails ? `, "return_run_details": true` : "";
+  return `\${% quote({"ref": ${lit(ref)}, "inputs": {${entries}}${details}}) %}`;
 }
 
-function dispatchStep(alias: string, url: string, body: string) {
+/**
+ * The workflow_dispatch call. With run details the run's id and page become the step's
+ * outputs; a 204 (a GitHub Enterprise Server that ignores the parameter) leaves them empty,
+ * and the run is then not followed.
+ */
+function dispatchStep(url: string, body: string, followRuns: boolean, guard?: string) {
+  const outputs = followRuns
+    ? {
+        outputs: [
+          // The id arrives as a JSON number (a Go float64): int() first, or string() would print 1.7e+10.
+          { name: "runId", fromExpression: 'response.status == 200 && response.body?.workflow_run_id != nil ? string(int(response.body.workflow_run_id)) : ""' },
+          { name: "runUrl", fromExpression: 'response.status == 200 ? (response.body?.html_url ?? "") : ""' },
+        ],
+      }
+    : {};
   return {
     uses: "http",
-    as: alias,
-    retry: { ...DISPATCH_RETRY },
+    as: "dispatch",
+    ...(guard ? { if: guard } : {}),
+    retry: { ...STEP_RETRY },
     config: {
       method: "POST",
       url,
       headers: [ACCEPT, AUTHORIZATION, API_VERSION, CONTENT_TYPE].map((h) => ({ ...h })),
       body,
-      timeout: DISPATCH_REQUEST_TIMEOUT,
+      timeout: REQUEST_TIMEOUT,
       pollInterval: DISPATCH_POLL_INTERVAL,
-      successExpression: "response.status == 204",
-      // 4xx is final (bad token, unknown workflow, undeclared input); 429 and 5xx are retried.
-      failureExpression: "response.status >= 400 && response.status < 500 && response.status != 429",
-      errorExpression: 'response.body?.message ?? ("HTTP " + string(response.status))',
+      successExpression: followRuns ? "response.status == 200 || response.status == 204" : "response.status == 204",
+      failureExpression: FINAL_CLIENT_ERROR,
+      errorExpression: GITHUB_MESSAGE,
+      ...outputs,
     },
   };
 }
 
-function dispatchURL(repo: string, workflow: string): string {
-  return `https://api.github.com/repos/${repo}/actions/workflows/${workflow}/dispatches`;
+/**
+ * Follows the dispatched run until it completes: a failed, cancelled or timed-out build fails
+ * the Promotion with the run's page in its message, so Kargo's UI shows which rebuilds are green.
+ */
+function followRunStep(apiUrl: string, repo: string) {
+  const completed = 'response.status == 200 && response.body?.status == "completed"';
+  const good = `response.body?.conclusion in ${GOOD_CONCLUSIONS}`;
+  return {
+    uses: "http",
+    as: "build",
+    // Only when the dispatch ran and GitHub named the run (a skipped dispatch has no outputs).
+    if: '${{ (outputs.dispatch?.runId ?? "") != "" }}',
+    retry: { ...STEP_RETRY },
+    config: {
+      method: "GET",
+      url: `${apiUrl}/repos/${repo}/actions/runs/\${{ outputs.dispatch.runId }}`,
+      headers: [ACCEPT, AUTHORIZATION, API_VERSION].map((h) => ({ ...h })),
+      timeout: REQUEST_TIMEOUT,
+      pollInterval: RUN_POLL_INTERVAL,
+      successExpression: `${completed} && ${good}`,
+      failureExpression: `${FINAL_CLIENT_ERROR} || (${completed} && !(${good}))`,
+      errorExpression: `response.status == 200 ? ("the build ended " + (response.body?.conclusion ?? "without a conclusion") + ": " + (response.body?.html_url ?? "")) : ${GITHUB_MESSAGE}`,
+    },
+  };
 }
+
+/** The Stage metadata key that says an origin has been seen by the rebuild Stage. */
+export function seenKey(warehouse: string): string {
+  return `seen-${warehouse}`;
+}
+
+/**
+ * Dispatch only when a person promoted (any Promotion a person or `kargo promote` creates
+ * carries its creator; one the controller auto-creates has none: akuity/kargo v1.11.2
+ * pkg/webhook/kubernetes/promotion/webhook.go sets kargo.akuity.io/create-actor only for
+ * requests from outside the control plane, and pkg/api/annotations.go
+ * `CreateActorAnnotationValue` turns a missing one into ""), or when this Stage has seen the
+ * origin before. The first auto-promotion of an origin (install, enrollment, a rename, a
+ * switch to autoRebuild) is its baseline: nothing moved, so nothing is built.
+ */
+export const DISPATCH_GUARD =
+  '${{ ctx.meta.promotion.actor != "" || ((stageMetadata(ctx.stage) ?? {})["seen-" + ctx.targetFreight.origin.name] ?? "") != "" }}';
+
+/**
+ * Records, for the promoted origin, the Freight this Stage last took; the other origins keep
+ * theirs (set-metadata upserts each key it is given: api/v1alpha1/stage_types.go
+ * `StageStatus.UpsertMetadata`; keys are never evaluated, so every origin has its own static
+ * key). Runs whatever the dispatch did: once an origin was promoted it has been seen.
+ */
+function recordSeenStep(origins: TriggerOrigin[]) {
+  const values = Object.fromEntries(
+    origins.map((o) => {
+      const key = seenKey(o.warehouse);
+      return [key, `\${{ quote(ctx.targetFreight.origin.name == ${lit(o.warehouse)} ? ctx.targetFreight.name : ((stageMetadata(ctx.stage) ?? {})[${lit(key)}] ?? "")) }}`];
+    }),
+  );
+  return {
+    uses: "set-metadata",
+    as: "seen",
+    if: "${{ always() }}",
+    config: { updates: [{ kind: "Stage", name: "${{ ctx.stage }}", values }] },
+  };
+}
+
+function dispatchURL(apiUrl: string, repo: string, workflow: string): string {
+  return `${apiUrl}/repos/${repo}/actions/workflows/${workflow}/dispatches`;
+}
+
+const AUTO = { [AUTO_PROMOTE_LABEL]: "true" };
 
 function observerStage(name: string, warehouse: string, namespace: string): KubernetesObject {
   return {
     apiVersion: KARGO_API_VERSION,
     kind: "Stage",
-    metadata: meta(name, namespace),
+    metadata: meta(name, namespace, AUTO),
     spec: {
       requestedFreight: [{ origin: { kind: "Warehouse", name: warehouse }, sources: { direct: true } }],
       promotionTemplate: {
@@ -295,12 +456,35 @@ export function sourceIncludePaths(image: ImageSpec): string[] {
   return paths;
 }
 
+/** One source repository and branch, and the enrolled images built from it. */
+export interface SourceRepo {
+  /** `owner/name@branch`. */
+  key: string;
+  repo: string;
+  branch: string;
+  images: ImageNode[];
+}
+
+/** The enrolled images grouped by source repository and branch, sorted by key. */
+export function sourceRepos(estate: Estate): SourceRepo[] {
+  const byKey = new Map<string, SourceRepo>();
+  for (const node of estate.images) {
+    const { repo, branch } = node.spec.source;
+    const key = `${repo}@${branch}`;
+    const entry = byKey.get(key) ?? { key, repo, branch, images: [] };
+    entry.images.push(node);
+    byKey.set(key, entry);
+  }
+  return [...byKey.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
 /**
- * The source repo, limited to the build context. A separate Warehouse from the image's: a
- * commit must re-run the analysis, but it is not a new version, so it must not rebuild the
- * image's children or open update pull requests.
+ * The source repository and branch, limited to every enrolled image's build context: one
+ * Warehouse per repository however many images it holds. Only the newest matching commit
+ * matters, and a blobless clone (`--filter=blob:none`) fetches no file contents to find it.
  */
-function sourceWarehouse(node: ImageNode, name: string, namespace: string): KubernetesObject {
+function sourceWarehouse(source: SourceRepo, name: string, namespace: string): KubernetesObject {
+  const includePaths = [...new Set(source.images.flatMap((n) => sourceIncludePaths(n.spec)))].sort();
   return {
     apiVersion: KARGO_API_VERSION,
     kind: "Warehouse",
@@ -311,12 +495,13 @@ function sourceWarehouse(node: ImageNode, name: string, namespace: string): Kube
       subscriptions: [
         {
           git: {
-            repoURL: `https://github.com/${node.spec.source.repo}.git`,
-            branch: node.spec.source.branch,
+            repoURL: `https://github.com/${source.repo}.git`,
+            branch: source.branch,
             commitSelectionStrategy: "NewestFromBranch",
-            includePaths: sourceIncludePaths(node.spec),
+            includePaths,
             strictSemvers: true,
-            discoveryLimit: 20,
+            discoveryLimit: GIT_DISCOVERY_LIMIT,
+            blobless: true,
           },
         },
       ],
@@ -324,7 +509,7 @@ function sourceWarehouse(node: ImageNode, name: string, namespace: string): Kube
   };
 }
 
-function rebuildStage(node: ImageNode, estate: Estate, names: EstateNames, namespace: string): KubernetesObject {
+function rebuildStage(node: ImageNode, estate: Estate, names: EstateNames, namespace: string, settings: DispatchSettings): KubernetesObject {
   const delay = parseDuration(node.spec.rebuildDelay)!;
   // One entry per origin: several triggers can share a Warehouse only if they are the same base.
   const origins = new Map<string, TriggerOrigin>();
@@ -333,41 +518,45 @@ function rebuildStage(node: ImageNode, estate: Estate, names: EstateNames, names
     if (!origins.has(origin.warehouse)) origins.set(origin.warehouse, origin);
   }
   const list = [...origins.values()].sort((a, b) => (a.warehouse < b.warehouse ? -1 : a.warehouse > b.warehouse ? 1 : 0));
-  const dispatch = rebuildDispatch(node.spec, list);
+  const dispatch = rebuildDispatch(node.spec, list, settings);
+  const steps: unknown[] = [dispatchStep(dispatch.url, dispatch.body, settings.followRuns, DISPATCH_GUARD)];
+  if (settings.followRuns) steps.push(followRunStep(settings.apiUrl, dispatchTarget(node.spec).repo));
+  steps.push(recordSeenStep(list));
   return {
     apiVersion: KARGO_API_VERSION,
     kind: "Stage",
-    metadata: meta(names.rebuildStage(node.spec.name), namespace),
+    metadata: meta(names.rebuildStage(node.spec.name), namespace, node.spec.autoRebuild ? AUTO : undefined),
     spec: {
       requestedFreight: list.map((o) => ({
         origin: { kind: "Warehouse", name: o.warehouse },
-        sources: delay > 0 ? { stages: [o.observer], requiredSoakTime: kargoDuration(delay) } : { stages: [o.observer] },
+        sources: {
+          stages: [o.observer],
+          ...(delay > 0 ? { requiredSoakTime: kargoDuration(delay) } : {}),
+          // Only the Freight the observer holds now: with the default (NewestFreight) the
+          // controller lists Freight soaked in any Stage, and picks a superseded digest the
+          // Promotion webhook then rejects (pkg/api/stage.go `ListFreightAvailableToStage`).
+          autoPromotionOptions: { selectionPolicy: "MatchUpstream" },
+        },
       })),
-      promotionTemplate: {
-        spec: { steps: [dispatchStep("dispatch", dispatch.url, dispatch.body)] },
-      },
+      promotionTemplate: { spec: { steps } },
     },
   };
 }
 
 /** The inputs the factory's analyze workflow must declare. */
-export const ANALYZE_INPUTS = ["image", "version"] as const;
+export const ANALYZE_INPUTS = ["repo", "commit"] as const;
 
-function analyzeStage(node: ImageNode, names: EstateNames, namespace: string, options: Required<Pick<KargoOptions, "factoryRepo" | "factoryBranch" | "analyzeWorkflow">>): KubernetesObject {
-  const imageWh = names.imageWarehouse(node.spec.name);
-  const version = `(imageFrom(${lit(node.repoURL)}, warehouse(${lit(imageWh)}))?.Tag ?? "")`;
-  const body = dispatchBodyOf(options.factoryBranch, { image: lit(node.spec.name), version });
+function analyzeStage(source: SourceRepo, name: string, warehouse: string, namespace: string, options: AnalysisOptions, apiUrl: string): KubernetesObject {
+  const repoURL = `https://github.com/${source.repo}.git`;
+  const commit = `(commitFrom(${lit(repoURL)}, warehouse(${lit(warehouse)}))?.ID ?? "")`;
+  const body = dispatchBodyOf(options.factoryBranch, { repo: lit(source.repo), commit });
   return {
     apiVersion: KARGO_API_VERSION,
     kind: "Stage",
-    metadata: meta(names.analyzeStage(node.spec.name), namespace),
+    metadata: meta(name, namespace, AUTO),
     spec: {
-      // A new version or a change to the build context: either may change the image's bases.
-      requestedFreight: [
-        { origin: { kind: "Warehouse", name: imageWh }, sources: { direct: true } },
-        { origin: { kind: "Warehouse", name: names.sourceWarehouse(node.spec.name) }, sources: { direct: true } },
-      ],
-      promotionTemplate: { spec: { steps: [dispatchStep("dispatch", dispatchURL(options.factoryRepo, options.analyzeWorkflow), body)] } },
+      requestedFreight: [{ origin: { kind: "Warehouse", name: warehouse }, sources: { direct: true } }],
+      promotionTemplate: { spec: { steps: [dispatchStep(dispatchURL(apiUrl, options.factoryRepo, options.analyzeWorkflow), body, false)] } },
     },
   };
 }
@@ -423,7 +612,7 @@ function updateStage(node: ImageNode, names: EstateNames, namespace: string): Ku
   return {
     apiVersion: KARGO_API_VERSION,
     kind: "Stage",
-    metadata: meta(names.updateStage(node.spec.name), namespace),
+    metadata: meta(names.updateStage(node.spec.name), namespace, AUTO),
     spec: {
       requestedFreight: [{ origin: { kind: "Warehouse", name: imageWh }, sources: { direct: true } }],
       promotionTemplate: { spec: { steps } },
@@ -431,13 +620,26 @@ function updateStage(node: ImageNode, names: EstateNames, namespace: string): Ku
   };
 }
 
-/** Which Stages promote by themselves. Exact names only: every one of them exists. */
-function promotionPolicies(stages: Array<{ name: string; auto: boolean }>) {
-  return stages
-    .filter((s) => s.auto)
-    .map((s) => s.name)
-    .sort()
-    .map((name) => ({ stageSelector: { name }, autoPromotionEnabled: true }));
+interface AnalysisOptions {
+  factoryRepo: string;
+  factoryBranch: string;
+  analyzeWorkflow: string;
+}
+
+/** Every Stage that promotes by itself carries AUTO_PROMOTE_LABEL; one policy selects them all. */
+function promotionPolicies() {
+  return [{ stageSelector: { matchLabels: { ...AUTO } }, autoPromotionEnabled: true }];
+}
+
+/** A rebuild Stage's dispatch target (dispatchTarget()), so the workflow file can be in place before the Stage. */
+export interface StageDispatch {
+  stage: string;
+  /** owner/name */
+  repo: string;
+  /** The branch the run uses. */
+  branch: string;
+  /** The workflow file's path in the repository. */
+  workflowPath: string;
 }
 
 export interface KargoPlan {
@@ -446,48 +648,53 @@ export interface KargoPlan {
   names: EstateNames;
   /** Repositories Kargo needs git credentials for (owner/name), sorted: update targets, and source repos when analysis is on. */
   gitRepos: string[];
-  /** The workflow each rebuild Stage dispatches (dispatchTarget()), by Stage: what it must not run before. */
-  dispatches: Array<{ stage: string; repo: string; branch: string; workflowPath: string }>;
+  /** The workflow each rebuild Stage dispatches, sorted by Stage. */
+  dispatches: StageDispatch[];
 }
 
 /** Every Kargo object of the estate (no Secrets), sorted by kind then name. */
 export function planKargo(estate: Estate, options: KargoOptions): KargoPlan {
   const ns = options.project;
-  const analysis = options.factoryRepo
-    ? { factoryRepo: options.factoryRepo, factoryBranch: options.factoryBranch ?? "main", analyzeWorkflow: options.analyzeWorkflow ?? "analyze.yml" }
-    : undefined;
+  const role = options.buildRole ?? "owner";
+  const settings: DispatchSettings = { role, followRuns: options.followRuns ?? true, apiUrl: options.githubApiUrl ?? GITHUB_API_URL };
+  // Analysis refreshes the lock through a pull request: the owner's work, like update PRs.
+  const analysis: AnalysisOptions | undefined =
+    options.factoryRepo && role === "owner"
+      ? { factoryRepo: options.factoryRepo, factoryBranch: options.factoryBranch ?? "main", analyzeWorkflow: options.analyzeWorkflow ?? "analyze.yml" }
+      : undefined;
   checkKargoLimits(estate, analysis !== undefined, options.imagesFile ?? "images.yaml");
   const names = estateNames(estate.bases);
-  const polling = registryPolling(estate, options.registries ?? {});
+  const polling = registryPolling(estate, options.registries ?? {}, role);
   const objects: KubernetesObject[] = [];
-  const stages: Array<{ name: string; auto: boolean }> = [];
-  const parents = new Set(estate.images.flatMap((i) => i.triggers.flatMap((t) => (t.source.kind === "image" ? [t.source.name] : []))));
+  const dispatches: StageDispatch[] = [];
+  const parents = managedParents(estate);
+  const updates = (node: ImageNode) => opensUpdates(node, role);
 
   for (const base of estate.bases) {
     objects.push(baseWarehouse(base, names.baseWarehouse.get(base.key)!, ns, polling));
-    const observer = names.baseObserver.get(base.key)!;
-    objects.push(observerStage(observer, names.baseWarehouse.get(base.key)!, ns));
-    stages.push({ name: observer, auto: true });
+    objects.push(observerStage(names.baseObserver.get(base.key)!, names.baseWarehouse.get(base.key)!, ns));
   }
   for (const node of estate.images) {
     const name = node.spec.name;
-    objects.push(imageWarehouse(node, names.imageWarehouse(name), ns, polling));
-    if (parents.has(name)) {
-      objects.push(observerStage(names.imageObserver(name), names.imageWarehouse(name), ns));
-      stages.push({ name: names.imageObserver(name), auto: true });
+    // An image's own Warehouse only where something follows its versions.
+    if (parents.has(name) || updates(node)) objects.push(imageWarehouse(node, names.imageWarehouse(name), ns, polling));
+    if (parents.has(name)) objects.push(observerStage(names.imageObserver(name), names.imageWarehouse(name), ns));
+    if (node.triggers.length > 0 && dispatchesRebuilds(node.spec, role)) {
+      objects.push(rebuildStage(node, estate, names, ns, settings));
+      const target = dispatchTarget(node.spec);
+      dispatches.push({ stage: names.rebuildStage(name), repo: target.repo, branch: target.ref, workflowPath: `.github/workflows/${target.workflow}` });
     }
-    if (node.triggers.length > 0) {
-      objects.push(rebuildStage(node, estate, names, ns));
-      stages.push({ name: names.rebuildStage(name), auto: node.spec.autoRebuild });
-    }
-    if (analysis) {
-      objects.push(sourceWarehouse(node, names.sourceWarehouse(name), ns));
-      objects.push(analyzeStage(node, names, ns, analysis));
-      stages.push({ name: names.analyzeStage(name), auto: true });
-    }
-    if (node.spec.updates.length > 0) {
-      objects.push(updateStage(node, names, ns));
-      stages.push({ name: names.updateStage(name), auto: true });
+    if (updates(node)) objects.push(updateStage(node, names, ns));
+  }
+  if (analysis) {
+    const sources = sourceRepos(estate);
+    const keys = sources.map((s) => s.key);
+    const warehouses = uniqueNames(keys, (k) => kubeName("source", k), "source");
+    const stages = uniqueNames(keys, (k) => kubeName("analyze", k), "analyze");
+    for (const source of sources) {
+      const warehouse = warehouses.get(source.key)!;
+      objects.push(sourceWarehouse(source, warehouse, ns));
+      objects.push(analyzeStage(source, stages.get(source.key)!, warehouse, ns, analysis, settings.apiUrl));
     }
   }
 
@@ -496,7 +703,7 @@ export function planKargo(estate: Estate, options: KargoOptions): KargoPlan {
     apiVersion: KARGO_API_VERSION,
     kind: "ProjectConfig",
     metadata: meta(ns, ns),
-    spec: { promotionPolicies: promotionPolicies(stages) },
+    spec: { promotionPolicies: promotionPolicies() },
   };
   const order = ["Project", "ProjectConfig", "Warehouse", "Stage"];
   const sorted = [project, projectConfig, ...objects].sort(
@@ -506,14 +713,9 @@ export function planKargo(estate: Estate, options: KargoOptions): KargoPlan {
   // Kargo finds git credentials by repoURL: the update targets, and the source repos the
   // source Warehouses poll (they may be private).
   const gitRepos = [
-    ...new Set(estate.images.flatMap((i) => [...i.spec.updates.map((u) => u.repo), ...(analysis ? [i.spec.source.repo] : [])])),
+    ...new Set(estate.images.flatMap((i) => [...(updates(i) ? i.spec.updates.map((u) => u.repo) : []), ...(analysis ? [i.spec.source.repo] : [])])),
   ].sort();
-  const dispatches = estate.images
-    .filter((i) => i.triggers.length > 0)
-    .map((i) => {
-      const target = dispatchTarget(i.spec);
-      return { stage: names.rebuildStage(i.spec.name), repo: target.repo, branch: target.ref, workflowPath: `.github/workflows/${target.workflow}` };
-    });
+  dispatches.sort((a, b) => (a.stage < b.stage ? -1 : a.stage > b.stage ? 1 : 0));
   return { objects: sorted, polling, names, gitRepos, dispatches };
 }
 

@@ -16,6 +16,7 @@
  * (20) when the stack says `authenticated: true`. Paid Docker plans have no pull limit: raise
  * `pullsPerHour`.
  */
+import { type BuildRole, followedImages } from "./followed";
 import { parseDuration, toGoDuration } from "../config/duration";
 import type { Estate } from "../model/types";
 import { kargoDuration } from "./durations";
@@ -91,10 +92,10 @@ interface Subscription {
   floor: number;
 }
 
-function subscriptionsOf(estate: Estate): Subscription[] {
+function subscriptionsOf(estate: Estate, followed: ReadonlySet<string>): Subscription[] {
   return [
     ...estate.bases.map((b) => ({ registry: b.registry, interval: b.interval, floor: BASE_INTERVAL_FLOOR_SECONDS })),
-    ...estate.images.map((i) => ({ registry: i.spec.registry, floor: IMAGE_INTERVAL_FLOOR_SECONDS })),
+    ...estate.images.filter((i) => followed.has(i.spec.name)).map((i) => ({ registry: i.spec.registry, floor: IMAGE_INTERVAL_FLOOR_SECONDS })),
   ];
 }
 
@@ -118,9 +119,9 @@ function ownSeconds(interval: string): number {
  * rounded up to 5 minutes (below an hour) or to the hour. Bases with an interval of their own
  * keep it and are counted in the expected requests, not in the formula.
  */
-export function registryPolling(estate: Estate, settings: Record<string, RegistrySettings>): RegistryPolling[] {
+export function registryPolling(estate: Estate, settings: Record<string, RegistrySettings>, role: BuildRole = "owner"): RegistryPolling[] {
   const byRegistry = new Map<string, Subscription[]>();
-  for (const s of subscriptionsOf(estate)) byRegistry.set(s.registry, [...(byRegistry.get(s.registry) ?? []), s]);
+  for (const s of subscriptionsOf(estate, followedImages(estate, role))) byRegistry.set(s.registry, [...(byRegistry.get(s.registry) ?? []), s]);
   const result: RegistryPolling[] = [];
   for (const registry of [...byRegistry.keys()].sort()) {
     const subs = byRegistry.get(registry)!;

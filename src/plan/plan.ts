@@ -15,7 +15,7 @@ export interface PlanInput {
   render: Pick<RenderResult, "project" | "stack" | "resources" | "files" | "logs" | "notes">;
   estate: Estate;
   /** The stack's settings, with the overlay's registry settings merged in. */
-  settings: Pick<StackSettings, "registries" | "promotion" | "delivery" | "github">;
+  settings: Pick<StackSettings, "registries" | "promotion" | "delivery" | "github"> & Partial<Pick<StackSettings, "builds">>;
   /** images.yaml as shown to the user, and how many images it lists before the overlay. */
   imagesFile: { file: string; images: number };
   /** The overlay applied, as shown to the user. */
@@ -92,7 +92,7 @@ export function buildPlan(input: PlanInput): Plan {
     };
   }
 
-  const registries: RegistryBudget[] = registryPolling(estate, input.settings.registries).map((p) => {
+  const registries: RegistryBudget[] = registryPolling(estate, input.settings.registries, input.settings.builds).map((p) => {
     const note = knownLimit(p.registry, p.authenticated)?.note;
     return note ? { ...p, limitNote: note } : p;
   });

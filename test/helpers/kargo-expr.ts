@@ -4,9 +4,16 @@
 // instead of only matching the expression text.
 //
 // Supported: string/number/bool/nil literals, map and array literals, identifiers, `.x`,
-// `?.x`, `[i]`, calls, unary `!`, `+ - * /`, comparisons, `&&`, `||`, `??`, `?:`, parentheses,
-// and `let x = …; body`. Anything else is a syntax error, so an unexpected construct fails
-// the test rather than passing unexamined.
+// `?.x`, `[i]`, calls (of a name, or of a member holding a function, as `response.header(…)`),
+// unary `!`, `+ - * /`, comparisons, `in` (array membership, map keys), `&&`, `||`, `??`, `?:`,
+// parentheses, and `let x = …; body`. Anything else is a syntax error, so an unexpected
+// construct fails the test rather than passing unexamined.
+//
+// Types follow Go where the generated expressions depend on it: JSON numbers in a response
+// body are float64 (JS numbers), Go integers (a response's status, what int() returns) are
+// BigInts, and string() prints both as expr-lang v1.17.8 builtin/lib.go `String` does
+// (fmt's %v: a float64 of a million or more in e-notation, an int in full). Equality and
+// comparisons compare the numeric value across the two, as expr-lang does for int and float.
 
 type Value = unknown;
 export type Env = Record<string, Value>;
@@ -163,17 +170,31 @@ class Parser {
 
   private parseComparison(): Node {
     let left = this.parseAdditive();
-    while (["<", ">", "<=", ">="].some((o) => this.isOp(o))) {
+    for (;;) {
+      const t = this.peek();
+      if (t.kind === "id" && t.value === "in") {
+        this.pos++;
+        const l = left;
+        const right = this.parseAdditive();
+        left = (env) => {
+          const item = l(env);
+          const set = right(env);
+          if (Array.isArray(set)) return set.some((v) => equal(v, item));
+          if (set !== null && typeof set === "object") return typeof item === "string" && item in (set as object);
+          throw new TypeError(`operator in not defined on ${JSON.stringify(set)}`);
+        };
+        continue;
+      }
+      if (!["<", ">", "<=", ">="].some((o) => this.isOp(o))) return left;
       const op = this.tokens[this.pos++].value;
       const l = left;
       const right = this.parseAdditive();
       left = (env) => {
-        const a = l(env) as number;
-        const b = right(env) as number;
+        const a = numeric(l(env));
+        const b = numeric(right(env));
         return op === "<" ? a < b : op === ">" ? a > b : op === "<=" ? a <= b : a >= b;
       };
     }
-    return left;
   }
 
   private parseAdditive(): Node {
@@ -295,6 +316,14 @@ class Parser {
         this.expect("op", "]");
         const target = node;
         node = (env) => member(target(env), index(env), false);
+      } else if (this.isOp("(")) {
+        const args = this.parseArguments();
+        const target = node;
+        node = (env) => {
+          const fn = target(env);
+          if (typeof fn !== "function") throw new TypeError("not a function");
+          return (fn as (...a: Value[]) => Value)(...args.map((a) => a(env)));
+        };
       } else {
         return node;
       }
@@ -307,8 +336,42 @@ function truthy(v: Value): boolean {
   return v;
 }
 
+function isNumber(v: Value): v is number | bigint {
+  return typeof v === "number" || typeof v === "bigint";
+}
+
+function numeric(v: Value): number {
+  if (!isNumber(v)) throw new TypeError(`expected a number, got ${JSON.stringify(v)}`);
+  return Number(v);
+}
+
 function equal(a: Value, b: Value): boolean {
+  if (isNumber(a) && isNumber(b)) return Number(a) === Number(b);
   return (a ?? null) === (b ?? null);
+}
+
+/**
+ * fmt's %v, as expr-lang's string() uses it: an int in full; a float64 like strconv's 'g' with
+ * the shortest precision, which switches to e-notation when the exponent is below -4 or at
+ * least 6 (Go strconv/ftoa.go: "if precision was the shortest possible, use precision 6"):
+ * 204 stays 204, a run id of 17180000000 read as a float becomes 1.718e+10.
+ */
+export function goString(v: Value): string {
+  if (typeof v === "string") return v;
+  if (typeof v === "bigint") return v.toString();
+  if (typeof v === "number") {
+    if (v === 0) return "0";
+    const exp = Math.floor(Math.log10(Math.abs(v)));
+    if (exp < -4 || exp >= 6) {
+      const [mantissa, e] = v.toExponential().split("e");
+      const sign = e.startsWith("-") ? "-" : "+";
+      const digits = e.replace(/^[+-]/, "").padStart(2, "0");
+      return `${mantissa}e${sign}${digits}`;
+    }
+    return String(v);
+  }
+  if (v === null || v === undefined) return "<nil>";
+  return JSON.stringify(v);
 }
 
 function member(target: Value, key: Value, optional: boolean): Value {
@@ -351,7 +414,7 @@ export function evaluateTemplate(template: string, env: Env): Value {
     if (close < 0) throw new SyntaxError(`unclosed expression in ${template}`);
     out += rest.slice(0, start);
     const value = evaluateExpression(rest.slice(start + 3, close), fullEnv);
-    out += typeof value === "string" ? value : JSON.stringify(value ?? null);
+    out += typeof value === "string" ? value : typeof value === "bigint" ? value.toString() : JSON.stringify(value ?? null);
     rest = rest.slice(close + end.length);
   }
   out += rest;
@@ -391,6 +454,12 @@ export function promotionEnv(opts: {
   target: string;
   secrets?: Record<string, Record<string, string>>;
   outputs?: Record<string, unknown>;
+  /** Origin (Warehouse) name → the commits its Freight carries. */
+  commits?: Record<string, Array<{ RepoURL: string; ID: string }>>;
+  /** The Stage's status.metadata, as stageMetadata() decodes it (nil when it has none). */
+  stageMetadata?: Record<string, unknown> | null;
+  /** ctx.meta.promotion.actor: "" for a Promotion the controller auto-created. */
+  actor?: string;
 }): Env {
   const imageFrom = (repoURL: string, origin?: { name: string }) => {
     const origins = origin ? [origin.name] : Object.keys(opts.collection);
@@ -399,13 +468,51 @@ export function promotionEnv(opts: {
     return found[0] ?? null;
   };
   return {
-    ctx: { project: "image-factory", stage: opts.stage, promotion: "promo-1", targetFreight: { name: "freight-1", origin: { name: opts.target } } },
+    ctx: {
+      project: "image-factory",
+      stage: opts.stage,
+      promotion: "promo-1",
+      targetFreight: { name: "freight-1", origin: { name: opts.target } },
+      meta: { promotion: { actor: opts.actor ?? "", rollback: false } },
+    },
     vars: {},
     outputs: opts.outputs ?? {},
     warehouse: (name: string) => ({ kind: "Warehouse", name }),
     imageFrom,
     secret: (name: string) => opts.secrets?.[name] ?? {},
+    commitFrom: (repoURL: string, origin?: { name: string }) => {
+      const origins = origin ? [origin.name] : Object.keys(opts.commits ?? {});
+      return origins.flatMap((o) => (opts.commits?.[o] ?? []).filter((c) => c.RepoURL === repoURL))[0] ?? null;
+    },
+    stageMetadata: (name: string) => (name === opts.stage ? (opts.stageMetadata ?? null) : null),
     success: () => true,
-    string: (v: Value) => (typeof v === "string" ? v : JSON.stringify(v)),
+    always: () => true,
+    string: goString,
+    int: (v: Value) => {
+      if (typeof v === "bigint") return v;
+      if (typeof v === "number") return BigInt(Math.trunc(v));
+      if (typeof v === "string" && /^-?\d+$/.test(v)) return BigInt(v);
+      throw new TypeError(`invalid argument for int: ${JSON.stringify(v)}`);
+    },
+  };
+}
+
+/**
+ * An http step's response environment as akuity/kargo v1.11.2
+ * pkg/promotion/runner/builtin/http_requester.go `buildExprEnv` builds it: the status a Go
+ * int64, `headers` the raw map and `header` a case-insensitive `Header.Get`, and the JSON
+ * body parsed (numbers float64), or an empty map when there is no body.
+ */
+export function responseEnv(status: number, body?: unknown, headers: Record<string, string> = {}): Env {
+  const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+  return {
+    response: {
+      status: BigInt(status),
+      header: (name: string) => lower[name.toLowerCase()] ?? "",
+      headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
+      body: body === undefined ? {} : body,
+    },
+    string: goString,
+    int: (v: Value) => (typeof v === "number" ? BigInt(Math.trunc(v)) : v),
   };
 }

@@ -52,10 +52,11 @@ describe("KargoEstate (GitOps delivery) under mocks", () => {
     expect(children().filter((r) => r.protect)).toEqual([]);
   });
 
-  it("creates the namespace labelled for Kargo to adopt, never deleted with the stack", () => {
+  it("creates the namespace labelled for Kargo to adopt, kept by Kargo when the Project goes, never deleted with the stack", () => {
     const ns = children().find((r) => r.type === "kubernetes:core/v1:Namespace")!;
     expect(ns.name).toBe("kargo-namespace-rebuilds");
-    expect(ns.inputs.metadata).toEqual({ name: "rebuilds", labels: { "kargo.akuity.io/project": "true" } });
+    // keep-namespace: akuity/kargo v1.11.2 pkg/controller/management/projects/projects.go `shouldKeepNamespace`.
+    expect(ns.inputs.metadata).toEqual({ name: "rebuilds", labels: { "kargo.akuity.io/project": "true" }, annotations: { "kargo.akuity.io/keep-namespace": "true" } });
     expect(ns.retainOnDelete).toBe(true);
     for (const secret of children().filter((r) => r.type === "kubernetes:core/v1:Secret")) {
       expect(secret.dependencies).toEqual([ns.urn]);

@@ -14,9 +14,9 @@ function image(input: ImageInput) {
   return completeImage(imageSchema.parse(input));
 }
 
-const NODE = "docker.io/library/node:22-bookworm-slim@linux/amd64";
+const NODE = "docker.io/library/node:22-bookworm-slim";
 const PYTHON = "docker.io/library/python:3.12-slim";
-const DISTROLESS = "gcr.io/distroless/python3-debian12:nonroot@linux/amd64";
+const DISTROLESS = "gcr.io/distroless/python3-debian12:nonroot";
 const UV_BIN = "ghcr.io/astral-sh/uv:0.5";
 const PLAYWRIGHT = "mcr.microsoft.com/playwright:v1.48.0-noble";
 
@@ -116,9 +116,9 @@ export function handEstate(): Estate {
       ),
     ],
     bases: [
-      base({ key: NODE, repoURL: "docker.io/library/node", tag: "22-bookworm-slim", platform: "linux/amd64", tagPolicy: "digest", declared: true, dependents: ["backstage", "report-worker"] }),
+      base({ key: NODE, repoURL: "docker.io/library/node", tag: "22-bookworm-slim", tagPolicy: "digest", interval: "6h", declared: true, dependents: ["backstage", "report-worker"] }),
       base({ key: PYTHON, repoURL: "docker.io/library/python", tag: "3.12-slim", tagPolicy: "digest", declared: false, dependents: ["python-base", "uv"] }),
-      base({ key: DISTROLESS, repoURL: "gcr.io/distroless/python3-debian12", tag: "nonroot", platform: "linux/amd64", tagPolicy: "digest", interval: "12h", declared: true, dependents: ["uv"] }),
+      base({ key: DISTROLESS, repoURL: "gcr.io/distroless/python3-debian12", tag: "nonroot", tagPolicy: "digest", interval: "12h", declared: true, dependents: ["uv"] }),
       base({ key: UV_BIN, repoURL: "ghcr.io/astral-sh/uv", tag: "0.5", tagPolicy: "digest", declared: false, dependents: ["uv"] }),
       base({ key: PLAYWRIGHT, repoURL: "mcr.microsoft.com/playwright", tag: "v1.48.0-noble", tagPolicy: "digest", declared: false, dependents: ["e2e-runner"] }),
     ],

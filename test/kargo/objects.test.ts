@@ -4,7 +4,7 @@ import { DISPATCH_INPUTS } from "../../src/config/schema";
 import { workflowDispatchInputs } from "../../src/github/workflow";
 import { buildKargoObjects, kubeName, planKargo, registryPolling } from "../../src/kargo";
 import { kargoDuration } from "../../src/kargo/durations";
-import { kustomizationDir } from "../../src/kargo/objects";
+import { DISPATCH_GUARD, FINAL_CLIENT_ERROR, kustomizationDir } from "../../src/kargo/objects";
 import type { Estate, ImageNode, WatchedBase } from "../../src/model/types";
 import { evaluateConfig, evaluateTemplate, promotionEnv, type SimulatedImage } from "../helpers/kargo-expr";
 import { bodyInputs, exampleEstate, find, handEstate } from "./fixtures";
@@ -15,9 +15,9 @@ const plan = planKargo(estate, options);
 const { objects } = plan;
 const names = objects.map((o) => `${o.kind}/${o.metadata.name}`);
 const IMAGES = ["backstage", "e2e-runner", "metrics-service", "python-base", "report-worker", "uv"];
-const NODE_WH = "base-node-22-bookworm-slim-linux-amd64";
+const NODE_WH = "base-node-22-bookworm-slim";
 const PYTHON_WH = "base-python-3-12-slim";
-const DISTROLESS_WH = "base-gcr-io-distroless-python3-debian12-nonroot-linux-amd64";
+const DISTROLESS_WH = "base-gcr-io-distroless-python3-debian12-nonroot";
 const UV_WH = "base-ghcr-io-astral-sh-uv-0-5";
 const PLAYWRIGHT_WH = "base-mcr-microsoft-com-playwright-v1-48-0-noble";
 
@@ -47,7 +47,7 @@ describe("the fixture", () => {
 });
 
 describe("the example estate's Kargo objects", () => {
-  it("has exactly the expected objects, Project first", () => {
+  it("has exactly the expected objects, Project first: image Warehouses only where followed, source watching per repository", () => {
     expect(names).toEqual([
       "Project/image-factory",
       "ProjectConfig/image-factory",
@@ -56,15 +56,19 @@ describe("the example estate's Kargo objects", () => {
       `Warehouse/${PLAYWRIGHT_WH}`,
       `Warehouse/${NODE_WH}`,
       `Warehouse/${PYTHON_WH}`,
-      ...IMAGES.map((i) => `Warehouse/image-${i}`),
-      ...IMAGES.map((i) => `Warehouse/source-${i}`),
-      ...IMAGES.map((i) => `Stage/analyze-${i}`),
+      // metrics-service has updates; python-base is the parent of metrics-service.
+      "Warehouse/image-metrics-service",
+      "Warehouse/image-python-base",
+      "Warehouse/source-acme-data-tools-main",
+      "Warehouse/source-acme-platform-main",
+      "Stage/analyze-acme-data-tools-main",
+      "Stage/analyze-acme-platform-main",
       ...IMAGES.map((i) => `Stage/rebuild-${i}`),
-      "Stage/seen-gcr-io-distroless-python3-debian12-nonroot-linux-amd64",
+      "Stage/seen-gcr-io-distroless-python3-debian12-nonroot",
       "Stage/seen-ghcr-io-astral-sh-uv-0-5",
       "Stage/seen-image-python-base",
       "Stage/seen-mcr-microsoft-com-playwright-v1-48-0-noble",
-      "Stage/seen-node-22-bookworm-slim-linux-amd64",
+      "Stage/seen-node-22-bookworm-slim",
       "Stage/seen-python-3-12-slim",
       "Stage/update-metrics-service",
     ]);
@@ -76,35 +80,37 @@ describe("the example estate's Kargo objects", () => {
     for (const o of objects.filter((x) => x.kind !== "Project")) expect(o.metadata.namespace).toBe("image-factory");
   });
 
-  it("auto-promotes exactly the Stages that must run by themselves, by exact names that exist", () => {
+  it("auto-promotes exactly the labelled Stages, through one label-selected policy whatever the estate's size", () => {
     const policies = find(objects, "ProjectConfig", "image-factory").spec.promotionPolicies;
-    expect(policies).toEqual(
-      [
-        ...IMAGES.map((i) => `analyze-${i}`),
-        ...IMAGES.filter((i) => i !== "e2e-runner").map((i) => `rebuild-${i}`),
-        "seen-gcr-io-distroless-python3-debian12-nonroot-linux-amd64",
-        "seen-ghcr-io-astral-sh-uv-0-5",
-        "seen-image-python-base",
-        // Only e2e-runner (autoRebuild: false) waits on playwright: its observer still runs,
-        // so the Freight soaks and a person can promote the rebuild once the delay has passed.
-        "seen-mcr-microsoft-com-playwright-v1-48-0-noble",
-        "seen-node-22-bookworm-slim-linux-amd64",
-        "seen-python-3-12-slim",
-        "update-metrics-service",
-      ].map((name) => ({ stageSelector: { name }, autoPromotionEnabled: true })),
-    );
-    const stages = new Set(objects.filter((o) => o.kind === "Stage").map((o) => o.metadata.name));
-    for (const p of policies) expect(stages.has(p.stageSelector.name), p.stageSelector.name).toBe(true);
+    expect(policies).toEqual([{ stageSelector: { matchLabels: { "image-factory/auto-promote": "true" } }, autoPromotionEnabled: true }]);
+    const labelled = objects.filter((o) => o.kind === "Stage" && (o.metadata.labels as Record<string, string> | undefined)?.["image-factory/auto-promote"] === "true").map((o) => o.metadata.name);
+    expect(labelled).toEqual([
+      "analyze-acme-data-tools-main",
+      "analyze-acme-platform-main",
+      ...IMAGES.filter((i) => i !== "e2e-runner").map((i) => `rebuild-${i}`),
+      "seen-gcr-io-distroless-python3-debian12-nonroot",
+      "seen-ghcr-io-astral-sh-uv-0-5",
+      "seen-image-python-base",
+      // Only e2e-runner (autoRebuild: false) waits on playwright: its observer still runs,
+      // so the Freight soaks and a person can promote the rebuild once the delay has passed.
+      "seen-mcr-microsoft-com-playwright-v1-48-0-noble",
+      "seen-node-22-bookworm-slim",
+      "seen-python-3-12-slim",
+      "update-metrics-service",
+    ]);
     // e2e-runner's rebuild exists for a person to promote, but never promotes itself.
-    expect(stages.has("rebuild-e2e-runner")).toBe(true);
+    expect(find(objects, "Stage", "rebuild-e2e-runner").metadata.labels).toBeUndefined();
+    // The ProjectConfig does not grow with the estate.
+    const big = planKargo(syntheticEstate(300, 2, 40), { project: "p", factoryRepo: "acme/f" });
+    expect(find(big.objects, "ProjectConfig", "p").spec).toEqual(find(objects, "ProjectConfig", "image-factory").spec);
   });
 
   it("watches each distinct base once, by the digest of its tag, with current field names and explicit defaults", () => {
     expect(find(objects, "Warehouse", NODE_WH).spec).toEqual({
-      interval: "1h0m0s",
+      interval: "6h0m0s",
       freightCreationPolicy: "Automatic",
       subscriptions: [
-        { image: { repoURL: "docker.io/library/node", imageSelectionStrategy: "Digest", constraint: "22-bookworm-slim", platform: "linux/amd64", strictSemvers: true, discoveryLimit: 1 } },
+        { image: { repoURL: "docker.io/library/node", imageSelectionStrategy: "Digest", constraint: "22-bookworm-slim", strictSemvers: true, discoveryLimit: 1 } },
       ],
     });
     // A base's own interval wins over the registry's; the registry holding our own images polls faster.
@@ -115,40 +121,60 @@ describe("the example estate's Kargo objects", () => {
     for (const removed of ['"allowTags"', '"semverConstraint"', '"ignoreTags"', '"tagSelectionStrategy"', '"gitRepoURL"']) expect(text).not.toContain(removed);
     // Shared by all its dependents: one Warehouse for backstage and report-worker.
     const users = objects.filter((o) => o.kind === "Stage" && JSON.stringify((o as any).spec.requestedFreight).includes(NODE_WH)).map((o) => o.metadata.name);
-    expect(users).toEqual(["rebuild-backstage", "rebuild-report-worker", "seen-node-22-bookworm-slim-linux-amd64"]);
+    expect(users).toEqual(["rebuild-backstage", "rebuild-report-worker", "seen-node-22-bookworm-slim"]);
   });
 
-  it("watches each managed image's published X.Y.Z tags, and its source limited to the build context", () => {
-    const sub = find(objects, "Warehouse", "image-uv").spec.subscriptions;
+  it("watches a followed image's published X.Y.Z tags, and each source repository's newest commit touching a build context", () => {
+    const sub = find(objects, "Warehouse", "image-python-base").spec.subscriptions;
     expect(sub).toEqual([
-      { image: { repoURL: "ghcr.io/acme/uv", imageSelectionStrategy: "SemVer", constraint: ">=0.0.0", allowTagsRegexes: ["^\\d+\\.\\d+\\.\\d+$"], strictSemvers: true, discoveryLimit: 1 } },
+      { image: { repoURL: "ghcr.io/acme/python-base", imageSelectionStrategy: "SemVer", constraint: ">=0.0.0", allowTagsRegexes: ["^\\d+\\.\\d+\\.\\d+$"], strictSemvers: true, discoveryLimit: 1 } },
     ]);
     // The regex is written once, not escaped twice: it must match what the workflows publish.
     const regex = new RegExp(sub[0].image.allowTagsRegexes[0]);
     for (const tag of ["0.1.0", "1.2.3", "10.20.30"]) expect(regex.test(tag), tag).toBe(true);
     for (const tag of ["latest", "1.2", "v1.2.3", "1.2.3-rc.1", "sha-abc1234"]) expect(regex.test(tag), tag).toBe(false);
-    expect(find(objects, "Warehouse", "source-backstage").spec).toEqual({
+    // One Warehouse for the four images of acme/platform: the union of their build contexts,
+    // the newest matching commit only (discoveryLimit 1), fetched without file contents.
+    expect(find(objects, "Warehouse", "source-acme-platform-main").spec).toEqual({
       interval: "5m0s",
       freightCreationPolicy: "Automatic",
       subscriptions: [
-        { git: { repoURL: "https://github.com/acme/platform.git", branch: "main", commitSelectionStrategy: "NewestFromBranch", includePaths: ["backstage"], strictSemvers: true, discoveryLimit: 20 } },
+        {
+          git: {
+            repoURL: "https://github.com/acme/platform.git",
+            branch: "main",
+            commitSelectionStrategy: "NewestFromBranch",
+            includePaths: ["apps/e2e-runner", "apps/uv", "backstage", "images/python-base"],
+            strictSemvers: true,
+            discoveryLimit: 1,
+            blobless: true,
+          },
+        },
       ],
     });
+    for (const o of objects.filter((x) => x.kind === "Warehouse")) {
+      for (const sub of (o as any).spec.subscriptions) if (sub.git) expect(sub.git, o.metadata.name).toMatchObject({ discoveryLimit: 1, blobless: true });
+    }
   });
 
   it("waits rebuildDelay (as Kargo stores it, in hours) after the base was last seen to move", () => {
     const soak = (image: string) => (find(objects, "Stage", `rebuild-${image}`).spec.requestedFreight as Array<{ sources: Record<string, unknown> }>).map((r) => r.sources);
-    expect(soak("backstage")).toEqual([{ stages: ["seen-node-22-bookworm-slim-linux-amd64"], requiredSoakTime: "168h0m0s" }]);
-    expect(soak("metrics-service")).toEqual([{ stages: ["seen-image-python-base"], requiredSoakTime: "48h0m0s" }]);
-    expect(soak("python-base")).toEqual([{ stages: ["seen-python-3-12-slim"], requiredSoakTime: "24h0m0s" }]);
-    expect(soak("e2e-runner")).toEqual([{ stages: ["seen-mcr-microsoft-com-playwright-v1-48-0-noble"], requiredSoakTime: "168h0m0s" }]);
+    const match = { autoPromotionOptions: { selectionPolicy: "MatchUpstream" } };
+    expect(soak("backstage")).toEqual([{ stages: ["seen-node-22-bookworm-slim"], requiredSoakTime: "168h0m0s", ...match }]);
+    expect(soak("metrics-service")).toEqual([{ stages: ["seen-image-python-base"], requiredSoakTime: "48h0m0s", ...match }]);
+    expect(soak("python-base")).toEqual([{ stages: ["seen-python-3-12-slim"], requiredSoakTime: "24h0m0s", ...match }]);
+    expect(soak("e2e-runner")).toEqual([{ stages: ["seen-mcr-microsoft-com-playwright-v1-48-0-noble"], requiredSoakTime: "168h0m0s", ...match }]);
     // rebuildDelay 0d: at once, no soak.
-    expect(soak("report-worker")).toEqual([{ stages: ["seen-node-22-bookworm-slim-linux-amd64"] }]);
+    expect(soak("report-worker")).toEqual([{ stages: ["seen-node-22-bookworm-slim"], ...match }]);
+    // Every source taken from an observer takes only what the observer holds now.
+    for (const o of objects.filter((x) => x.kind === "Stage" && x.metadata.name.startsWith("rebuild-"))) {
+      for (const r of (o as any).spec.requestedFreight) expect(r.sources, o.metadata.name).toMatchObject({ stages: [expect.stringMatching(/^seen-/)], ...match });
+    }
     // uv rebuilds on any one of its three bases (one entry per origin), each after 3 days.
     expect(find(objects, "Stage", "rebuild-uv").spec.requestedFreight).toEqual(
       [DISTROLESS_WH, UV_WH, PYTHON_WH].map((wh) => ({
         origin: { kind: "Warehouse", name: wh },
-        sources: { stages: [wh.replace(/^base-/, "seen-")], requiredSoakTime: "72h0m0s" },
+        sources: { stages: [wh.replace(/^base-/, "seen-")], requiredSoakTime: "72h0m0s", autoPromotionOptions: { selectionPolicy: "MatchUpstream" } },
       })),
     );
     expect(kargoDuration(7 * 86400)).toBe("168h0m0s");
@@ -164,13 +190,15 @@ describe("the example estate's Kargo objects", () => {
     });
   });
 
-  it("dispatches the image's workflow with a bounded, well-formed http step", () => {
-    const [step] = stepsOf("rebuild-backstage");
-    expect(stepsOf("rebuild-backstage")).toHaveLength(1);
-    expect(step).toEqual({
+  it("dispatches the image's workflow behind the baseline guard, follows the run, and records the origin as seen", () => {
+    const steps = stepsOf("rebuild-backstage");
+    expect(steps.map((st) => `${st.uses}:${st.as}`)).toEqual(["http:dispatch", "http:build", "set-metadata:seen"]);
+    const [dispatch, build, seen] = steps;
+    expect(dispatch).toEqual({
       uses: "http",
       as: "dispatch",
-      retry: { timeout: "30m0s", errorThreshold: 3 },
+      if: DISPATCH_GUARD,
+      retry: { timeout: "12h0m0s", errorThreshold: 500 },
       config: {
         method: "POST",
         url: "https://api.github.com/repos/acme/platform/actions/workflows/backstage.yml/dispatches",
@@ -180,14 +208,62 @@ describe("the example estate's Kargo objects", () => {
           { name: "X-GitHub-Api-Version", value: "2022-11-28" },
           { name: "Content-Type", value: "application/json" },
         ],
-        body: '${% quote({"ref": "main", "inputs": {"version_bump": "patch", "triggered_by": "kargo-base-image-update", "base_image": "docker.io/library/node:22-bookworm-slim"}}) %}',
+        body: '${% quote({"ref": "main", "inputs": {"version_bump": "patch", "triggered_by": "kargo-base-image-update", "base_image": "docker.io/library/node:22-bookworm-slim"}, "return_run_details": true}) %}',
         timeout: "30s",
         pollInterval: "1m",
-        successExpression: "response.status == 204",
-        failureExpression: "response.status >= 400 && response.status < 500 && response.status != 429",
-        errorExpression: 'response.body?.message ?? ("HTTP " + string(response.status))',
+        successExpression: "response.status == 200 || response.status == 204",
+        failureExpression: FINAL_CLIENT_ERROR,
+        errorExpression: '(response.body?.message ?? ("HTTP " + string(response.status)))',
+        outputs: [
+          { name: "runId", fromExpression: 'response.status == 200 && response.body?.workflow_run_id != nil ? string(int(response.body.workflow_run_id)) : ""' },
+          { name: "runUrl", fromExpression: 'response.status == 200 ? (response.body?.html_url ?? "") : ""' },
+        ],
       },
     });
+    expect(build).toMatchObject({
+      uses: "http",
+      as: "build",
+      if: '${{ (outputs.dispatch?.runId ?? "") != "" }}',
+      retry: { timeout: "12h0m0s", errorThreshold: 500 },
+      config: { method: "GET", url: "https://api.github.com/repos/acme/platform/actions/runs/${{ outputs.dispatch.runId }}", pollInterval: "2m" },
+    });
+    expect(seen).toEqual({
+      uses: "set-metadata",
+      as: "seen",
+      if: "${{ always() }}",
+      config: {
+        updates: [
+          {
+            kind: "Stage",
+            name: "${{ ctx.stage }}",
+            values: {
+              [`seen-${NODE_WH}`]: `\${{ quote(ctx.targetFreight.origin.name == "${NODE_WH}" ? ctx.targetFreight.name : ((stageMetadata(ctx.stage) ?? {})["seen-${NODE_WH}"] ?? "")) }}`,
+            },
+          },
+        ],
+      },
+    });
+    // Every rebuild Stage of the example has the same three steps, and the guard on its dispatch.
+    for (const image of IMAGES) {
+      const all = stepsOf(`rebuild-${image}`);
+      expect(all.map((st) => st.as), image).toEqual(["dispatch", "build", "seen"]);
+      expect(all[0].if, image).toBe(DISPATCH_GUARD);
+      expect(Object.keys(all[2].config.updates[0].values).sort(), image).toEqual(
+        (find(objects, "Stage", `rebuild-${image}`).spec.requestedFreight as Array<{ origin: { name: string } }>).map((r) => `seen-${r.origin.name}`).sort(),
+      );
+    }
+  });
+
+  it("can leave runs unfollowed (a GitHub Enterprise Server that rejects return_run_details) and talk to another API", () => {
+    const ghes = planKargo(estate, { ...options, followRuns: false, githubApiUrl: "https://github.acme.internal/api/v3" });
+    const steps = find(ghes.objects, "Stage", "rebuild-uv").spec.promotionTemplate.spec.steps as Step[];
+    expect(steps.map((st) => st.as)).toEqual(["dispatch", "seen"]);
+    expect(steps[0].config.url).toBe("https://github.acme.internal/api/v3/repos/acme/platform/actions/workflows/build-uv.yml/dispatches");
+    expect(steps[0].config.successExpression).toBe("response.status == 204");
+    expect(steps[0].config.outputs).toBeUndefined();
+    expect(steps[0].config.body).not.toContain("return_run_details");
+    const analyze = find(ghes.objects, "Stage", "analyze-acme-platform-main").spec.promotionTemplate.spec.steps as Step[];
+    expect(analyze[0].config.url).toBe("https://github.acme.internal/api/v3/repos/acme/image-factory/actions/workflows/analyze.yml/dispatches");
   });
 
   it("sends exactly the declared inputs, naming the base that moved and its digest", () => {
@@ -199,8 +275,9 @@ describe("the example estate's Kargo objects", () => {
         const env = promotionEnv({ stage: stage.metadata.name, collection: freight, target: origin.name, secrets: { "github-credentials": { password: "t0ken" } } });
         const config = evaluateConfig(step.config, env) as { body: string; headers: Array<{ name: string; value: string }> };
         expect(typeof config.body, "the body stays a string").toBe("string");
-        const body = JSON.parse(config.body) as { ref: string; inputs: Record<string, string> };
+        const body = JSON.parse(config.body) as { ref: string; inputs: Record<string, string>; return_run_details: boolean };
         expect(body.ref).toBe(node.spec.source.branch);
+        expect(body.return_run_details).toBe(true);
         expect(Object.keys(body.inputs).sort(), node.spec.name).toEqual([...workflowDispatchInputs(node.spec)].sort());
         const moved = freight[origin.name][0];
         const expected: Record<string, string> = {
@@ -239,26 +316,27 @@ describe("the example estate's Kargo objects", () => {
     expect(body.inputs.base_digest).toBe(collection()["image-python-base"][0].Digest);
   });
 
-  it("dispatches the factory's analyze workflow when an image publishes or its build context changes", () => {
-    const stage = find(objects, "Stage", "analyze-uv");
-    expect(stage.spec.requestedFreight).toEqual([
-      { origin: { kind: "Warehouse", name: "image-uv" }, sources: { direct: true } },
-      { origin: { kind: "Warehouse", name: "source-uv" }, sources: { direct: true } },
-    ]);
+  it("dispatches the factory's analyze workflow once per source repository when a build context changes", () => {
+    const stage = find(objects, "Stage", "analyze-acme-platform-main");
+    expect(stage.spec.requestedFreight).toEqual([{ origin: { kind: "Warehouse", name: "source-acme-platform-main" }, sources: { direct: true } }]);
     const [step] = stage.spec.promotionTemplate.spec.steps as Step[];
     expect(step.config.url).toBe("https://api.github.com/repos/acme/image-factory/actions/workflows/analyze.yml/dispatches");
-    for (const target of ["image-uv", "source-uv"]) {
-      const body = JSON.parse(evaluateTemplate(step.config.body, promotionEnv({ stage: "analyze-uv", collection: collection(), target })) as string);
-      expect(body).toEqual({ ref: "main", inputs: { image: "uv", version: "0.3.1" } });
-    }
-    // A commit before any version was published: the version is empty, never an error.
-    const first = JSON.parse(evaluateTemplate(step.config.body, promotionEnv({ stage: "analyze-uv", collection: collection({ "image-uv": [] }), target: "source-uv" })) as string);
-    expect(first.inputs).toEqual({ image: "uv", version: "" });
+    const commits = { "source-acme-platform-main": [{ RepoURL: "https://github.com/acme/platform.git", ID: "c0ffee" }] };
+    const body = JSON.parse(evaluateTemplate(step.config.body, promotionEnv({ stage: stage.metadata.name, collection: collection(), commits, target: "source-acme-platform-main" })) as string);
+    expect(body).toEqual({ ref: "main", inputs: { repo: "acme/platform", commit: "c0ffee" } });
+    // No commit in the Freight (never the case for a git Freight, but never an error either).
+    const none = JSON.parse(evaluateTemplate(step.config.body, promotionEnv({ stage: stage.metadata.name, collection: collection(), target: "source-acme-platform-main" })) as string);
+    expect(none.inputs).toEqual({ repo: "acme/platform", commit: "" });
     expect(planKargo(estate, { project: "p" }).objects.some((o) => /^(analyze|source)-/.test(o.metadata.name))).toBe(false);
     const custom = planKargo(estate, { project: "p", factoryRepo: "o/f", factoryBranch: "trunk", analyzeWorkflow: "lock.yml" });
-    const customStep = (find(custom.objects, "Stage", "analyze-uv").spec.promotionTemplate.spec.steps as Step[])[0];
+    const customStep = (find(custom.objects, "Stage", "analyze-acme-platform-main").spec.promotionTemplate.spec.steps as Step[])[0];
     expect(customStep.config.url).toBe("https://api.github.com/repos/o/f/actions/workflows/lock.yml/dispatches");
     expect(bodyInputs(customStep.config.body).ref).toBe("trunk");
+    // Analysis ends in a pull request: it is not dispatched for images of other branches twice.
+    const branches = handEstate();
+    branches.images[0].spec.source.branch = "release";
+    const split = planKargo(branches, options).objects.filter((o) => o.metadata.name.startsWith("source-")).map((o) => o.metadata.name);
+    expect(split).toEqual(["source-acme-data-tools-main", "source-acme-platform-main", "source-acme-platform-release"]);
   });
 
   it("opens a pull request per update, and only when the update changed something", () => {
@@ -366,7 +444,7 @@ describe("bases followed by tag", () => {
   it("names the new tag the Freight carries, not the tag the Dockerfile once had", () => {
     const body = (find(out, "Stage", "rebuild-img0").spec.promotionTemplate.spec.steps as Step[])[0].config.body;
     const env = promotionEnv({ stage: "rebuild-img0", collection: { "base-base0-1": [{ RepoURL: "docker.io/library/base0", Tag: "22.4.1", Digest: "sha256:9" }] }, target: "base-base0-1" });
-    expect(JSON.parse(evaluateTemplate(body, env) as string)).toEqual({ ref: "main", inputs: { version_bump: "patch" } });
+    expect(JSON.parse(evaluateTemplate(body, env) as string)).toEqual({ ref: "main", inputs: { version_bump: "patch" }, return_run_details: true });
     e.images[0].spec.source.workflowInputs = ["base_image", "base_digest"];
     const body2 = (find(planKargo(e, { project: "p" }).objects, "Stage", "rebuild-img0").spec.promotionTemplate.spec.steps as Step[])[0].config.body;
     expect(JSON.parse(evaluateTemplate(body2, env) as string).inputs).toEqual({ base_image: "docker.io/library/base0:22.4.1", base_digest: "sha256:9" });
@@ -374,15 +452,21 @@ describe("bases followed by tag", () => {
 });
 
 describe("scale of the Kargo estate", () => {
-  it("grows with images + distinct bases, not with image–base pairs", () => {
+  it("grows with images + distinct bases + source repositories, not with image–base pairs", () => {
     const count = (i: number, perImage: number, b: number, factoryRepo?: string) => planKargo(syntheticEstate(i, perImage, b), { project: "p", factoryRepo }).objects.length;
     for (const [i, per, b] of [[10, 1, 5], [10, 5, 5], [40, 10, 20], [40, 20, 20], [7, 3, 3]]) {
-      // Project + ProjectConfig + 2 per base (Warehouse, observer) + 2 per image (Warehouse, rebuild Stage)…
-      expect(count(i, per, b)).toBe(2 + 2 * b + 2 * i);
-      // …+ 2 more per image with analysis (source Warehouse, analyze Stage).
-      expect(count(i, per, b, "acme/f")).toBe(2 + 2 * b + 4 * i);
+      // Project + ProjectConfig + 2 per base (Warehouse, observer) + 1 per image (its rebuild
+      // Stage: nothing follows these images' versions, so they get no Warehouse)…
+      expect(count(i, per, b)).toBe(2 + 2 * b + i);
+      // …+ 2 for their one source repository (source Warehouse, analyze Stage).
+      expect(count(i, per, b, "acme/f")).toBe(2 + 2 * b + i + 2);
     }
     expect(count(40, 20, 20)).toBe(count(40, 1, 20));
+    // A parent adds its Warehouse and observer; an image with updates its Warehouse and update Stage.
+    const e = syntheticEstate(4, 1, 2);
+    e.images[1].triggers.push({ source: { kind: "image", name: "img0" }, reference: "ghcr.io/acme/img0:latest", runtime: true });
+    e.images[2].spec.updates = [{ repo: "acme/deploy", path: "apps/x", type: "kustomize-set-image", branch: "main" }];
+    expect(planKargo(e, { project: "p" }).objects.length).toBe(2 + 2 * 2 + 4 + 2 + 2);
   });
 });
 
@@ -523,9 +607,11 @@ describe("registry polling", () => {
 
   it("polls the example's registries as planned", () => {
     expect(plan.polling.map((p) => [p.registry, p.subscriptions, p.interval, p.requestsPerHour])).toEqual([
-      ["docker.io", 2, "1h", 4],
+      // node:22-bookworm-slim polls every 6 hours of its own, python:3.12-slim hourly.
+      ["docker.io", 2, "1h", 2.33],
       ["gcr.io", 1, "1h", 0.17],
-      ["ghcr.io", 7, "10m", 84],
+      // uv's base and the two images something follows (python-base, metrics-service).
+      ["ghcr.io", 3, "10m", 36],
       ["mcr.microsoft.com", 1, "1h", 2],
     ]);
     // gcr.io's only Warehouse (distroless) polls at its declared 12h, not at the registry's 1h.

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { KubernetesObject } from "../../src/gitops/manifests";
 import { planKargo } from "../../src/kargo";
 import type { Estate } from "../../src/model/types";
-import { evaluateConfig, promotionEnv, type SimulatedImage } from "../helpers/kargo-expr";
+import { evaluateConfig, evaluateTemplate, promotionEnv, type SimulatedImage } from "../helpers/kargo-expr";
 import { ajvErrors, crdValidator, isExpression, kargoJsonSchemas, REF_DIR, refFile, stepConfigErrors } from "../helpers/ref-schemas";
 import { handEstate } from "./fixtures";
 
@@ -36,6 +36,17 @@ function fullCollection(objects: KubernetesObject[]): Record<string, SimulatedIm
     out[o.metadata.name] = (o.spec.subscriptions as Array<{ image?: { repoURL: string } }>)
       .filter((s) => s.image)
       .map((s, i) => ({ RepoURL: s.image!.repoURL, Tag: "1.2.3", Digest: `sha256:${String(i + 1).repeat(64)}` }));
+  }
+  return out;
+}
+
+/** A commit for every git subscription of the plan. */
+function commitCollection(objects: KubernetesObject[]): Record<string, Array<{ RepoURL: string; ID: string }>> {
+  const out: Record<string, Array<{ RepoURL: string; ID: string }>> = {};
+  for (const o of objects as Array<KubernetesObject & { spec?: any }>) {
+    if (o.kind !== "Warehouse") continue;
+    const git = (o.spec.subscriptions as Array<{ git?: { repoURL: string } }>).filter((s) => s.git);
+    if (git.length > 0) out[o.metadata.name] = git.map((s) => ({ RepoURL: s.git!.repoURL, ID: "0123456789abcdef0123456789abcdef01234567" }));
   }
   return out;
 }
@@ -80,16 +91,23 @@ describe.skipIf(!haveRef)("Kargo objects against the v1.11 CRDs and JSON Schemas
             const env = promotionEnv({
               stage: o.metadata.name,
               collection: freight,
+              commits: commitCollection(objects),
               target,
               secrets: { "github-credentials": { password: "token" } },
-              outputs: Object.fromEntries(
-                Array.from({ length: 10 }, (_, i) => [
-                  [`clone-${i}`, { commits: { target: "a1" } }],
-                  [`commit-${i}`, { commit: "b2" }],
-                  [`push-${i}`, { branch: "kargo/promotion/p" }],
-                ]).flat(),
-              ),
+              stageMetadata: { [`seen-${target}`]: "f0" },
+              outputs: {
+                dispatch: { runId: "17180000000", runUrl: "https://github.com/acme/platform/actions/runs/17180000000" },
+                ...Object.fromEntries(
+                  Array.from({ length: 10 }, (_, i) => [
+                    [`clone-${i}`, { commits: { target: "a1" } }],
+                    [`commit-${i}`, { commit: "b2" }],
+                    [`push-${i}`, { branch: "kargo/promotion/p" }],
+                  ]).flat(),
+                ),
+              },
             });
+            // A step's `if` is an expression that must come out a bool.
+            if (step.if !== undefined) expect(typeof evaluateTemplate(step.if, env), `${o.metadata.name} ${step.as} if`).toBe("boolean");
             const evaluated = evaluateConfig(step.config, env);
             expect(validate!(evaluated), `${o.metadata.name} ${step.as} (promoting ${target}): ${ajvErrors(validate!)}`).toBe(true);
             expect(JSON.stringify(evaluated)).not.toMatch(/\$\{[{%]/);

@@ -52,9 +52,9 @@ describe("buildEstate", () => {
       { source: { kind: "image", name: "python-base" }, reference: "ghcr.io/acme/python-base:latest", runtime: true },
     ]);
     expect(estate.bases.map((b) => b.key)).toEqual([
-      "docker.io/library/node:22-bookworm-slim@linux/amd64",
+      "docker.io/library/node:22-bookworm-slim",
       "docker.io/library/python:3.12-slim",
-      "gcr.io/distroless/python3-debian12:nonroot@linux/amd64",
+      "gcr.io/distroless/python3-debian12:nonroot",
       "ghcr.io/astral-sh/uv:0.5",
       "mcr.microsoft.com/playwright:v1.48.0-noble",
     ]);
@@ -123,7 +123,7 @@ describe("buildEstate", () => {
     const file = images(
       image("a") +
         image("b") +
-        "- base: node:22\n  platform: linux/arm64\n  interval: 6h\n" +
+        "- base: node:22\n  tagPolicy: semver\n  constraint: '^22.0.0'\n  platform: linux/arm64\n  interval: 6h\n" +
         "- base: docker.io/library/python\n  tagPolicy: semver\n  constraint: '>=3.12 <4'\n",
     );
     const estate = buildEstate(file, lockFor(file, { a: ["docker.io/library/node:22"], b: ["docker.io/library/node:22 build", "python"] }));
@@ -134,7 +134,8 @@ describe("buildEstate", () => {
         repoURL: "docker.io/library/node",
         tag: "22",
         platform: "linux/arm64",
-        tagPolicy: "digest",
+        tagPolicy: "semver",
+        constraint: "^22.0.0",
         interval: "6h",
         declared: true,
         dependents: ["a", "b"],
@@ -154,7 +155,7 @@ describe("buildEstate", () => {
   });
 
   it("rejects two declarations of the same base, and declarations nothing uses", () => {
-    const file = images(image("a") + "- base: node:22\n- base: docker.io/library/node:22\n  platform: linux/amd64\n- base: redis:7\n");
+    const file = images(image("a") + "- base: node:22\n- base: docker.io/library/node:22\n  interval: 2h\n- base: redis:7\n");
     const problems = problemsOf(() => buildEstate(file, lockFor(file, { a: ["node:22"] })));
     expect(problems).toEqual([
       { file: "images.yaml", subject: 'base "docker.io/library/node:22"', field: "base", message: 'declares the same base as "node:22" (both are docker.io/library/node:22)' },

@@ -1,0 +1,180 @@
+// The rebuild lifecycle as Kargo v1.11.2 would run it: every expression of a rebuild Stage
+// (the dispatch guard, the dispatch body and outputs, the success, failure and error
+// expressions of the dispatch and of the run-following step, and the seen record) evaluated
+// for the cases that decide what a user sees.
+//
+// The evaluator (test/helpers/kargo-expr.ts) covers the expr-lang subset these expressions use:
+// literals, maps, arrays, member and optional member access, indexing, calls (including a
+// member holding a function, as `response.header(…)`), `!`, `+`, comparisons, `in`, `&&`, `||`,
+// `??`, `?:`; Kargo's template rules; and Go's int/float64 distinction where string() prints
+// them. It is not expr-lang: anything outside that subset is a syntax error in the test.
+//
+// How a step's outcome follows from its expressions is akuity/kargo v1.11.2
+// pkg/promotion/runner/builtin/http_requester.go `run`: failure is checked first, then success;
+// neither met leaves the step Running, re-polled after pollInterval until retry.timeout.
+import { describe, expect, it } from "vitest";
+import { planKargo } from "../../src/kargo";
+import { RATE_LIMITED } from "../../src/kargo/objects";
+import { evaluateConfig, evaluateExpression, evaluateTemplate, goString, promotionEnv, responseEnv, type Env } from "../helpers/kargo-expr";
+import { find, handEstate } from "./fixtures";
+
+const estate = handEstate();
+const { objects } = planKargo(estate, { project: "image-factory", factoryRepo: "acme/image-factory" });
+type Step = { uses: string; as: string; if?: string; config: Record<string, any> };
+const stepsOf = (name: string): Step[] => find(objects, "Stage", name).spec.promotionTemplate.spec.steps;
+
+const UV_STAGE = "rebuild-uv";
+const PYTHON_WH = "base-python-3-12-slim";
+const UV_WH = "base-ghcr-io-astral-sh-uv-0-5";
+const [dispatch, build, seen] = stepsOf(UV_STAGE);
+
+const freight = {
+  [PYTHON_WH]: [{ RepoURL: "docker.io/library/python", Tag: "3.12-slim", Digest: "sha256:" + "2".repeat(64) }],
+  [UV_WH]: [{ RepoURL: "ghcr.io/astral-sh/uv", Tag: "0.5", Digest: "sha256:" + "4".repeat(64) }],
+};
+
+function env(opts: { target?: string; actor?: string; metadata?: Record<string, unknown> | null; outputs?: Record<string, unknown> } = {}): Env {
+  return promotionEnv({
+    stage: UV_STAGE,
+    collection: freight,
+    target: opts.target ?? PYTHON_WH,
+    actor: opts.actor,
+    stageMetadata: opts.metadata === undefined ? null : opts.metadata,
+    outputs: opts.outputs,
+    secrets: { "github-credentials": { password: "t0ken" } },
+  });
+}
+
+/** What http_requester.go `run` makes of a response. */
+function outcome(config: Record<string, any>, response: Env): "succeeded" | "failed" | "running" {
+  if (evaluateExpression(config.failureExpression, response) === true) return "failed";
+  if (evaluateExpression(config.successExpression, response) === true) return "succeeded";
+  return "running";
+}
+
+describe("first sight is a baseline, not a rebuild", () => {
+  const dispatches = (e: Env) => evaluateTemplate(dispatch.if!, e);
+
+  it("skips the dispatch on an origin's first auto-promotion (install, enrollment, rename, autoRebuild switched on)", () => {
+    // A Stage with no metadata at all: stageMetadata() returns nil.
+    expect(dispatches(env({ metadata: null }))).toBe(false);
+    // Another origin seen before does not make this one seen.
+    expect(dispatches(env({ metadata: { [`seen-${UV_WH}`]: "f0" } }))).toBe(false);
+    // An origin the Stage does not request has no record either: nothing is dispatched for it.
+    expect(dispatches(env({ target: "base-somewhere-else", metadata: { [`seen-${PYTHON_WH}`]: "f0" } }))).toBe(false);
+  });
+
+  it("dispatches every later auto-promotion of a seen origin", () => {
+    expect(dispatches(env({ metadata: { [`seen-${PYTHON_WH}`]: "f0" } }))).toBe(true);
+  });
+
+  it("always dispatches a promotion a person made, first sight or not", () => {
+    // `kargo promote` and the UI record their user (email:…, or the Kubernetes user name).
+    expect(dispatches(env({ actor: "alice@acme.example", metadata: null }))).toBe(true);
+    expect(dispatches(env({ actor: "system:admin", metadata: { [`seen-${PYTHON_WH}`]: "f0" } }))).toBe(true);
+  });
+
+  it("records the promoted origin as seen whatever the dispatch did, and keeps the other origins' records", () => {
+    expect(seen.if).toBe("${{ always() }}");
+    const values = (e: Env) => (evaluateConfig(seen.config, e) as any).updates[0];
+    expect(values(env({ metadata: null }))).toEqual({
+      kind: "Stage",
+      name: UV_STAGE,
+      values: { "seen-base-gcr-io-distroless-python3-debian12-nonroot": "", [`seen-${UV_WH}`]: "", [`seen-${PYTHON_WH}`]: "freight-1" },
+    });
+    expect(values(env({ metadata: { [`seen-${UV_WH}`]: "f-uv" } })).values).toEqual({
+      "seen-base-gcr-io-distroless-python3-debian12-nonroot": "",
+      [`seen-${UV_WH}`]: "f-uv",
+      [`seen-${PYTHON_WH}`]: "freight-1",
+    });
+    // A record of "" is no record: the guard reads it as unseen.
+    expect(evaluateTemplate(dispatch.if!, env({ metadata: { [`seen-${PYTHON_WH}`]: "" } }))).toBe(false);
+  });
+});
+
+describe("the dispatch: what GitHub answers, and what Kargo does with it", () => {
+  const cfg = dispatch.config;
+
+  it("succeeds on 200 with the run's id (written in full) and page, and on a plain 204", () => {
+    const body = { workflow_run_id: 17180000000, run_url: "https://api.github.com/repos/acme/platform/actions/runs/17180000000", html_url: "https://github.com/acme/platform/actions/runs/17180000000" };
+    const ok = responseEnv(200, body);
+    expect(outcome(cfg, ok)).toBe("succeeded");
+    const outputs = Object.fromEntries((cfg.outputs as Array<{ name: string; fromExpression: string }>).map((o) => [o.name, evaluateExpression(o.fromExpression, ok)]));
+    expect(outputs).toEqual({ runId: "17180000000", runUrl: body.html_url });
+    // Why int() first: the id is a JSON number, a Go float64, which string() prints in e-notation.
+    expect(evaluateExpression("string(response.body.workflow_run_id)", ok)).toBe("1.718e+10");
+    expect(goString(204n)).toBe("204");
+    // A server that ignores return_run_details answers 204: success, and nothing to follow.
+    const plain = responseEnv(204);
+    expect(outcome(cfg, plain)).toBe("succeeded");
+    expect((cfg.outputs as Array<{ fromExpression: string }>).map((o) => evaluateExpression(o.fromExpression, plain))).toEqual(["", ""]);
+  });
+
+  it("keeps retrying rate limits, 429 and 5xx until the retry timeout; fails at once on any other 4xx with GitHub's message", () => {
+    expect(outcome(cfg, responseEnv(403, { message: "You have exceeded a secondary rate limit" }, { "Retry-After": "60" }))).toBe("running");
+    expect(outcome(cfg, responseEnv(403, { message: "API rate limit exceeded" }, { "x-ratelimit-remaining": "0" }))).toBe("running");
+    expect(outcome(cfg, responseEnv(429, { message: "slow down" }))).toBe("running");
+    for (const status of [500, 502, 503]) expect(outcome(cfg, responseEnv(status)), String(status)).toBe("running");
+    for (const [status, message] of [
+      [401, "Bad credentials"],
+      [403, "Resource not accessible by personal access token"],
+      [404, "Not Found"],
+      [422, "Unexpected inputs provided: [\"base_digest\"]"],
+    ] as const) {
+      const response = responseEnv(status, { message }, { "X-RateLimit-Remaining": "4999" });
+      expect(outcome(cfg, response), String(status)).toBe("failed");
+      expect(evaluateExpression(cfg.errorExpression, response)).toBe(message);
+    }
+    expect(evaluateExpression(cfg.errorExpression, responseEnv(400))).toBe("HTTP 400");
+    expect(evaluateExpression(RATE_LIMITED, responseEnv(403, {}, { "RETRY-AFTER": "1" }))).toBe(true);
+  });
+
+  it("sends the moved base, its digest and the declared inputs, with the token only in the header", () => {
+    const config = evaluateConfig(cfg, env({ metadata: { [`seen-${PYTHON_WH}`]: "f0" } })) as { body: string; headers: Array<{ name: string; value: string }> };
+    expect(JSON.parse(config.body)).toEqual({
+      ref: "main",
+      inputs: { version_bump: "patch", triggered_by: "kargo-base-image-update", base_image: "docker.io/library/python:3.12-slim", base_digest: freight[PYTHON_WH][0].Digest },
+      return_run_details: true,
+    });
+    expect(config.headers.find((h) => h.name === "Authorization")!.value).toBe("Bearer t0ken");
+    expect(config.body).not.toContain("t0ken");
+  });
+});
+
+describe("the build, followed to its end", () => {
+  const cfg = build.config;
+  const run = (status: string, conclusion: string | null) =>
+    responseEnv(200, { id: 17180000000, status, conclusion, html_url: "https://github.com/acme/platform/actions/runs/17180000000" });
+
+  it("follows only a run GitHub named: not after a skipped or failed dispatch, nor after a 204", () => {
+    expect(evaluateTemplate(build.if!, env({ outputs: { dispatch: { runId: "17180000000", runUrl: "u" } } }))).toBe(true);
+    // The dispatch was skipped (a baseline): it left no outputs.
+    expect(evaluateTemplate(build.if!, env({ outputs: {} }))).toBe(false);
+    // 204: GitHub did not say which run.
+    expect(evaluateTemplate(build.if!, env({ outputs: { dispatch: { runId: "", runUrl: "" } } }))).toBe(false);
+    const url = evaluateConfig(cfg, env({ outputs: { dispatch: { runId: "17180000000", runUrl: "u" } } })) as { url: string };
+    expect(url.url).toBe("https://api.github.com/repos/acme/platform/actions/runs/17180000000");
+  });
+
+  it("waits while the run is queued or in progress, and through GitHub's hiccups", () => {
+    for (const status of ["queued", "waiting", "pending", "in_progress", "requested"]) expect(outcome(cfg, run(status, null)), status).toBe("running");
+    expect(outcome(cfg, responseEnv(502))).toBe("running");
+    expect(outcome(cfg, responseEnv(403, {}, { "Retry-After": "30" }))).toBe("running");
+  });
+
+  it("succeeds when the run succeeded", () => {
+    expect(outcome(cfg, run("completed", "success"))).toBe("succeeded");
+    expect(outcome(cfg, run("completed", "skipped"))).toBe("succeeded");
+  });
+
+  it("fails the Promotion when the build failed, was cancelled or timed out, naming the run's page", () => {
+    for (const conclusion of ["failure", "cancelled", "timed_out", "action_required", "startup_failure"]) {
+      const response = run("completed", conclusion);
+      expect(outcome(cfg, response), conclusion).toBe("failed");
+      expect(evaluateExpression(cfg.errorExpression, response)).toBe(`the build ended ${conclusion}: https://github.com/acme/platform/actions/runs/17180000000`);
+    }
+    const gone = responseEnv(404, { message: "Not Found" });
+    expect(outcome(cfg, gone)).toBe("failed");
+    expect(evaluateExpression(cfg.errorExpression, gone)).toBe("Not Found");
+  });
+});
