@@ -22,7 +22,7 @@ const IMAGES = parseImagesText(
   repository: acme/tools
   source: {repo: acme/tools}
 - base: node:22-bookworm-slim
-  platform: linux/amd64
+  interval: 2h
 `,
   "images.yaml",
 );
@@ -96,7 +96,7 @@ describe("applyOverlay", () => {
   it("sets base intervals on the matching declaration, however the reference is spelled, or adds one", () => {
     const overlay = parseOverlayText("bases:\n  docker.io/library/node:22-bookworm-slim: {interval: 6h}\n  python:3.12-slim: {interval: 12h}\n", "o.yaml");
     expect(applyOverlay(IMAGES, overlay).bases).toEqual([
-      { base: "node:22-bookworm-slim", platform: "linux/amd64", tagPolicy: "digest", interval: "6h" },
+      { base: "node:22-bookworm-slim", tagPolicy: "digest", interval: "6h" },
       { base: "python:3.12-slim", tagPolicy: "digest", interval: "12h" },
     ]);
   });

@@ -1,4 +1,5 @@
-// The policies over what the program declares for the dev stack (direct delivery).
+// The policies over what the program declares for the dev stack (direct delivery, the canary
+// of prod: it commits no workflow file; prod's policy test covers the files).
 import { beforeAll, expect, it } from "vitest";
 import { criticalResourcesProtected, kargoDurationsValid, kargoProjectDeclared, repositoryFilesScoped, secretsAreSecret } from "../../policy/policies";
 import { checkResources, checkStack, type Resource } from "./helpers";
@@ -9,11 +10,12 @@ beforeAll(async () => {
   resources = await stackResources("dev");
 });
 
-it("declares Kargo objects, Secrets and workflow files for the policies to check", () => {
+it("declares Kargo objects and Secrets for the policies to check, and no workflow file", () => {
   const types = new Set(resources.map((r) => r.type));
-  for (const t of ["kubernetes:kargo.akuity.io/v1alpha1:Warehouse", "kubernetes:kargo.akuity.io/v1alpha1:Stage", "kubernetes:core/v1:Secret", "github:index/repositoryFile:RepositoryFile"]) {
+  for (const t of ["kubernetes:kargo.akuity.io/v1alpha1:Warehouse", "kubernetes:kargo.akuity.io/v1alpha1:Stage", "kubernetes:core/v1:Secret"]) {
     expect(types).toContain(t);
   }
+  expect(types).not.toContain("github:index/repositoryFile:RepositoryFile");
 });
 
 it("passes the secret, duration, project and file policies", async () => {
