@@ -102,6 +102,8 @@ export function formatMarkdown(plan: Plan, limits: MarkdownLimits = LIMITS, _opt
   }
 
   // ---- Registries
+  out.push(...lifecycleSection(plan.lifecycle));
+
   out.push("### Registry polling", "");
   out.push(
     ...table(
@@ -134,6 +136,30 @@ export function formatMarkdown(plan: Plan, limits: MarkdownLimits = LIMITS, _opt
     out.push("");
   }
   return `${out.join("\n").replace(/\n+$/, "")}\n`;
+}
+
+function lifecycleSection(l: Plan["lifecycle"]): string[] {
+  const out = ["### Rebuilds", ""];
+  const auto = l.rebuilds.filter((r) => r.auto).length;
+  const kind = l.role === "owner" ? "real builds" : "dry runs (this stack is a canary: build and test, never push)";
+  out.push(
+    `${plural(l.rebuilds.length, "rebuild Stage")} dispatch ${kind}; ${auto} by themselves, ${l.rebuilds.length - auto} when a person promotes them. ` +
+      "An image's first sight of a base (a new image or base, a rename, autoRebuild switched on) is a baseline: the Stage records the base's current digest and builds nothing; every later digest is rebuilt after the delay.",
+  );
+  const fresh = l.rebuilds.filter((r) => r.new).map((r) => r.stage);
+  if (fresh.length > 0) out.push("", `New here, so their first promotions are baselines: ${list(fresh.map((s) => `\`${s}\``), 20)}.`);
+  for (const b of l.newBases) {
+    out.push("", `New base \`${b.warehouse}\`: ${b.images.length > 0 ? `${list(b.images, 20)} take its current digest as their baseline` : "no rebuild takes it"}; nothing is built until it moves.`);
+  }
+  if (l.notDispatched.length > 0) out.push("", `No dry run for ${list(l.notDispatched, 20)}: their workflows do not declare \`dry_run\`.`);
+  if (l.rebuilds.length > 0) {
+    out.push("", "A failed rebuild is not retried by itself (Kargo never auto-promotes a Freight again after a failed Promotion): fix the cause, then promote the same Freight again.", "");
+    out.push("<details><summary>Rebuild Stages and how to re-run them</summary>", "");
+    out.push(...table(["Image", "Stage", "Promotes", "Takes Freight from", "Re-run"], l.rebuilds.map((r) => [r.image, r.stage, r.auto ? "by itself" : "by hand", r.origins.join(", "), `\`${r.rerun}\``])));
+    out.push("", "</details>");
+  }
+  out.push("");
+  return out;
 }
 
 export function formatJson(plan: Plan): string {

@@ -10,12 +10,13 @@ import type { Estate } from "../model/types";
 import type { RenderedResource, RenderResult } from "../render/render";
 import { diffResources, type ResourceChange, shortType } from "./diff";
 import { type FanOut, fanOut, mermaid } from "./graph";
+import { type LifecyclePlan, rebuildLifecycle } from "./lifecycle";
 
 export interface PlanInput {
   render: Pick<RenderResult, "project" | "stack" | "resources" | "files" | "logs" | "notes">;
   estate: Estate;
   /** The stack's settings, with the overlay's registry settings merged in. */
-  settings: Pick<StackSettings, "registries" | "promotion" | "delivery" | "github"> & Partial<Pick<StackSettings, "builds">>;
+  settings: Pick<StackSettings, "registries" | "promotion" | "delivery" | "github"> & Partial<Pick<StackSettings, "builds" | "kargoProject">>;
   /** images.yaml as shown to the user, and how many images it lists before the overlay. */
   imagesFile: { file: string; images: number };
   /** The overlay applied, as shown to the user. */
@@ -54,6 +55,8 @@ export interface Plan {
   changes?: { base: string; added: number; changed: number; removed: number; unchanged: number; list: ResourceChange[] };
   graph: { mermaid?: string; bases: number; images: number; edges: number };
   fanOut: FanOut[];
+  /** The rebuild Stages: what runs by itself, first sight, and how to re-run a failed rebuild. */
+  lifecycle: LifecyclePlan;
   /** Whether each new version also dispatches the factory's analyze workflow. */
   analysis: boolean;
   registries: RegistryBudget[];
@@ -126,6 +129,12 @@ export function buildPlan(input: PlanInput): Plan {
       edges: estate.images.reduce((n, i) => n + new Set(i.triggers.map((t) => (t.source.kind === "base" ? `b:${t.source.key}` : `i:${t.source.name}`))).size, 0),
     },
     fanOut: fan,
+    lifecycle: rebuildLifecycle({
+      estate,
+      role: input.settings.builds ?? "owner",
+      project: input.settings.kargoProject ?? "image-factory",
+      ...(input.base ? { base: input.base.resources } : {}),
+    }),
     analysis: input.settings.github.factoryRepo !== undefined,
     registries,
     warnings: [...lockWarnings(input.lock), ...warningsOf(estate, registries, render.logs)],

@@ -14,10 +14,14 @@ it("prints the review summary of the example estate and exits 0", () => {
   const md = run.stdout;
   expect(md.startsWith("## image-factory plan: stack `dev`\n")).toBe(true);
   expect(md).toContain("6 images in 2 repositories from `examples/estate/images.yaml`");
-  for (const section of ["### Resources", "### Rebuild graph", "### When a base moves", "### Registry polling", "### Warnings (3)", "### Notes"]) {
+  for (const section of ["### Resources", "### Rebuild graph", "### When a base moves", "### Rebuilds", "### Registry polling", "### Warnings (3)", "### Notes"]) {
     expect(md).toContain(`\n${section}\n`);
   }
   expect(md).toContain("```mermaid\nflowchart LR\n");
+  // dev is the canary of prod: what its rebuilds do, first sight, and what it cannot dry-run.
+  expect(md).toMatch(/\d+ rebuild Stages? dispatch dry runs \(this stack is a canary/);
+  expect(md).toContain("first sight of a base");
+  expect(md).toMatch(/No dry run for [^\n]*backstage[^\n]*: their workflows do not declare `dry_run`/);
   // python:3.12-slim rebuilds python-base and uv, and metrics-service through python-base.
   expect(md).toMatch(/\| `python:3\.12-slim` +\| python-base, uv +\| 3 +\| 3 +\|/);
   expect(md).toMatch(/\| `mcr\.microsoft\.com\/playwright:v1\.48\.0-noble` +\| e2e-runner +\| 0 +\| 0 +\|.*\| e2e-runner +\|/);
