@@ -72,3 +72,10 @@ it("makes prod's GitHub environment an approval gate admins cannot bypass and no
   expect(environments).toHaveLength(1);
   expect(environments[0].inputs).toMatchObject({ environment: "prod", canAdminsBypass: false, preventSelfReview: true });
 });
+
+it("creates the Argo CD Application only after the Project's namespace its Secrets live in", () => {
+  const ns = resources.find((r) => r.type === "kubernetes:core/v1:Namespace")!;
+  const app = resources.find((r) => r.type === "kubernetes:argoproj.io/v1alpha1:Application")!;
+  expect(ns).toBeDefined();
+  expect(app.dependencies).toContain(ns.urn);
+});
