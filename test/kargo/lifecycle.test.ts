@@ -209,6 +209,6 @@ describe("build roles: one owner per build, canaries dry-run", () => {
     expect(body.inputs.dry_run).toBe("true");
     // The canary's dispatch is guarded and followed like the owner's: its green or red run is the early warning.
     expect(step.if).toBe(dispatch.if);
-    expect(canary.dispatches).toEqual([{ stage: "rebuild-uv", repo: "acme/platform", ref: "main", workflow: "uv.yml" }]);
+    expect(canary.dispatches).toEqual([{ stage: "rebuild-uv", repo: "acme/platform", branch: "main", workflowPath: ".github/workflows/uv.yml" }]);
   });
 });
