@@ -698,7 +698,15 @@ export function planKargo(estate: Estate, options: KargoOptions): KargoPlan {
     }
   }
 
-  const project: KubernetesObject = { apiVersion: KARGO_API_VERSION, kind: "Project", metadata: { name: ns } };
+  const project: KubernetesObject = {
+    apiVersion: KARGO_API_VERSION,
+    kind: "Project",
+    // The namespace holds the Secrets this stack applies beside the Kargo objects, and the
+    // Freight history: deleting the Project (on purpose, or when Argo CD prunes it) must not
+    // take them with it (akuity/kargo v1.11.2 pkg/controller/management/projects/projects.go
+    // `shouldKeepNamespace` reads this from the Project or the namespace).
+    metadata: { name: ns, annotations: { "kargo.akuity.io/keep-namespace": "true" } },
+  };
   const projectConfig: KubernetesObject = {
     apiVersion: KARGO_API_VERSION,
     kind: "ProjectConfig",

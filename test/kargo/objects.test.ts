@@ -76,7 +76,12 @@ describe("the example estate's Kargo objects", () => {
   });
 
   it("puts every namespaced object in the project namespace; the Project has no spec", () => {
-    expect(find(objects, "Project", "image-factory")).toEqual({ apiVersion: "kargo.akuity.io/v1alpha1", kind: "Project", metadata: { name: "image-factory" } });
+    // keep-namespace: deleting the Project leaves the namespace, its Secrets and Freight.
+    expect(find(objects, "Project", "image-factory")).toEqual({
+      apiVersion: "kargo.akuity.io/v1alpha1",
+      kind: "Project",
+      metadata: { name: "image-factory", annotations: { "kargo.akuity.io/keep-namespace": "true" } },
+    });
     for (const o of objects.filter((x) => x.kind !== "Project")) expect(o.metadata.namespace).toBe("image-factory");
   });
 
