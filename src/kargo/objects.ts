@@ -145,11 +145,13 @@ export const IMAGE_DISCOVERY_LIMIT = 1;
 export const GIT_DISCOVERY_LIMIT = 1;
 
 /**
- * GitHub's primary and secondary rate limits answer 403 or 429 with `retry-after` or
- * `x-ratelimit-remaining: 0`; those are retried, any other 4xx is final. `response.header` is
+ * GitHub's primary and secondary rate limits answer 403 or 429, usually with `retry-after` or
+ * `x-ratelimit-remaining: 0`, and always with a message that says "rate limit" (some secondary
+ * limits send neither header); those are retried, any other 4xx is final. `response.header` is
  * the response's `Header.Get` (http_requester.go `buildExprEnv`), so names are case-insensitive.
  */
-export const RATE_LIMITED = '(response.status == 429 || (response.status == 403 && (response.header("Retry-After") != "" || response.header("X-RateLimit-Remaining") == "0")))';
+export const RATE_LIMITED =
+  '(response.status == 429 || (response.status == 403 && (response.header("Retry-After") != "" || response.header("X-RateLimit-Remaining") == "0" || lower(string(response.body?.message ?? "")) contains "rate limit")))';
 /** A client error GitHub will answer the same way again: bad token, unknown workflow, undeclared input. */
 export const FINAL_CLIENT_ERROR = `(response.status >= 400 && response.status < 500 && !${RATE_LIMITED})`;
 /** GitHub's own message, else the status. */
@@ -347,15 +349,25 @@ export function seenKey(warehouse: string): string {
  * `CreateActorAnnotationValue` turns a missing one into ""), or when this Stage has seen the
  * origin before. The first auto-promotion of an origin (install, enrollment, a rename, a
  * switch to autoRebuild) is its baseline: nothing moved, so nothing is built.
+ *
+ * Never twice: when the controller restarts a Promotion (a new pod has a new work dir, so
+ * pkg/controller/promotions/promotions.go `promote` resets the steps but keeps their
+ * outputs), a dispatch that already named its run is not sent again; the build step follows
+ * the run it knows.
  */
 export const DISPATCH_GUARD =
-  '${{ ctx.meta.promotion.actor != "" || ((stageMetadata(ctx.stage) ?? {})["seen-" + ctx.targetFreight.origin.name] ?? "") != "" }}';
+  '${{ (outputs.dispatch?.runId ?? "") == "" && (ctx.meta.promotion.actor != "" || ((stageMetadata(ctx.stage) ?? {})["seen-" + ctx.targetFreight.origin.name] ?? "") != "") }}';
 
 /**
  * Records, for the promoted origin, the Freight this Stage last took; the other origins keep
  * theirs (set-metadata upserts each key it is given: api/v1alpha1/stage_types.go
  * `StageStatus.UpsertMetadata`; keys are never evaluated, so every origin has its own static
- * key). Runs whatever the dispatch did: once an origin was promoted it has been seen.
+ * key). Runs whether the dispatch built, skipped (a baseline) or failed: once an origin was
+ * promoted it has been seen. Not after an Errored dispatch (its guard could not be evaluated,
+ * so nothing is known). It runs right after the dispatch, not after the build: the Stage
+ * reconciler can drop status.metadata written while one of its passes is under way (its
+ * final status patch diffs against a refreshed copy), and the end of a Promotion always
+ * starts such a pass.
  */
 function recordSeenStep(origins: TriggerOrigin[]) {
   const values = Object.fromEntries(
@@ -367,7 +379,7 @@ function recordSeenStep(origins: TriggerOrigin[]) {
   return {
     uses: "set-metadata",
     as: "seen",
-    if: "${{ always() }}",
+    if: "${{ status('dispatch') != 'Errored' }}",
     config: { updates: [{ kind: "Stage", name: "${{ ctx.stage }}", values }] },
   };
 }
@@ -519,9 +531,8 @@ function rebuildStage(node: ImageNode, estate: Estate, names: EstateNames, names
   }
   const list = [...origins.values()].sort((a, b) => (a.warehouse < b.warehouse ? -1 : a.warehouse > b.warehouse ? 1 : 0));
   const dispatch = rebuildDispatch(node.spec, list, settings);
-  const steps: unknown[] = [dispatchStep(dispatch.url, dispatch.body, settings.followRuns, DISPATCH_GUARD)];
+  const steps: unknown[] = [dispatchStep(dispatch.url, dispatch.body, settings.followRuns, DISPATCH_GUARD), recordSeenStep(list)];
   if (settings.followRuns) steps.push(followRunStep(settings.apiUrl, dispatchTarget(node.spec).repo));
-  steps.push(recordSeenStep(list));
   return {
     apiVersion: KARGO_API_VERSION,
     kind: "Stage",

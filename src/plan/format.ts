@@ -153,7 +153,12 @@ function lifecycleSection(l: Plan["lifecycle"]): string[] {
   }
   if (l.notDispatched.length > 0) out.push("", `No dry run for ${list(l.notDispatched, 20)}: their workflows do not declare \`dry_run\`.`);
   if (l.rebuilds.length > 0) {
-    out.push("", "A failed rebuild is not retried by itself (Kargo never auto-promotes a Freight again after a failed Promotion): fix the cause, then promote the same Freight again.", "");
+    out.push(
+      "",
+      "A failed rebuild is not retried by itself (Kargo never auto-promotes a Freight again after a failed Promotion): fix the cause, then promote the base's current Freight again with the command below. " +
+        "Promoting any other Freight (an older one, or one still in its delay) holds auto-rebuilds from that base until its current Freight is promoted.",
+      "",
+    );
     out.push("<details><summary>Rebuild Stages and how to re-run them</summary>", "");
     out.push(...table(["Image", "Stage", "Promotes", "Takes Freight from", "Re-run"], l.rebuilds.map((r) => [r.image, r.stage, r.auto ? "by itself" : "by hand", r.origins.join(", "), `\`${r.rerun}\``])));
     out.push("", "</details>");

@@ -21,7 +21,12 @@ export interface RebuildLifecycle {
   origins: string[];
   /** True when the Stage is not in the base render: its first promotions are baselines. */
   new: boolean;
-  /** The command that promotes a Freight again (re-runs a failed rebuild). */
+  /**
+   * The command that re-runs a failed rebuild: promote the origin's current candidate again
+   * (`--warehouse`), which is what auto-promotion would pick. Promoting any other Freight puts
+   * an auto-promotion hold on the origin (akuity/kargo v1.11.2
+   * pkg/webhook/kubernetes/promotion/webhook.go `syncHoldAnnotations`).
+   */
   rerun: string;
 }
 
@@ -65,7 +70,7 @@ export function rebuildLifecycle(input: LifecycleInput): LifecyclePlan {
       dispatch: role === "owner" ? "build" : "dry run",
       origins,
       new: before !== undefined && !before.has(`Stage/${stage}`),
-      rerun: `kargo promote --project ${project} --stage ${stage} --freight <freight>`,
+      rerun: `kargo promote --project ${project} --stage ${stage} --warehouse ${origins.length === 1 ? origins[0] : "<the base's warehouse>"}`,
     });
   }
   const newBases = before

@@ -5,7 +5,8 @@
 //
 // Supported: string/number/bool/nil literals, map and array literals, identifiers, `.x`,
 // `?.x`, `[i]`, calls (of a name, or of a member holding a function, as `response.header(…)`),
-// unary `!`, `+ - * /`, comparisons, `in` (array membership, map keys), `&&`, `||`, `??`, `?:`,
+// unary `!`, `+ - * /`, comparisons, `in` (array membership, map keys), `contains` (strings),
+// `&&`, `||`, `??`, `?:`,
 // parentheses, and `let x = …; body`. Anything else is a syntax error, so an unexpected
 // construct fails the test rather than passing unexamined.
 //
@@ -172,6 +173,18 @@ class Parser {
     let left = this.parseAdditive();
     for (;;) {
       const t = this.peek();
+      if (t.kind === "id" && t.value === "contains") {
+        this.pos++;
+        const l = left;
+        const right = this.parseAdditive();
+        left = (env) => {
+          const a = l(env);
+          const b = right(env);
+          if (typeof a !== "string" || typeof b !== "string") throw new TypeError("operator contains not defined on non-strings");
+          return a.includes(b);
+        };
+        continue;
+      }
       if (t.kind === "id" && t.value === "in") {
         this.pos++;
         const l = left;
@@ -460,6 +473,8 @@ export function promotionEnv(opts: {
   stageMetadata?: Record<string, unknown> | null;
   /** ctx.meta.promotion.actor: "" for a Promotion the controller auto-created. */
   actor?: string;
+  /** The statuses of the steps that ran before, by alias. */
+  stepStatus?: Record<string, string>;
 }): Env {
   const imageFrom = (repoURL: string, origin?: { name: string }) => {
     const origins = origin ? [origin.name] : Object.keys(opts.collection);
@@ -487,6 +502,9 @@ export function promotionEnv(opts: {
     stageMetadata: (name: string) => (name === opts.stage ? (opts.stageMetadata ?? null) : null),
     success: () => true,
     always: () => true,
+    // Kargo's status(alias): the step's status ("Succeeded", "Skipped", "Failed", "Errored"), "" before it ran.
+    status: (alias: string) => opts.stepStatus?.[alias] ?? "",
+    lower: (v: string) => v.toLowerCase(),
     string: goString,
     int: (v: Value) => {
       if (typeof v === "bigint") return v;
@@ -513,6 +531,7 @@ export function responseEnv(status: number, body?: unknown, headers: Record<stri
       body: body === undefined ? {} : body,
     },
     string: goString,
+    lower: (v: string) => v.toLowerCase(),
     int: (v: Value) => (typeof v === "number" ? BigInt(Math.trunc(v)) : v),
   };
 }

@@ -26,15 +26,18 @@ const stepsOf = (name: string): Step[] => find(objects, "Stage", name).spec.prom
 const UV_STAGE = "rebuild-uv";
 const PYTHON_WH = "base-python-3-12-slim";
 const UV_WH = "base-ghcr-io-astral-sh-uv-0-5";
-const [dispatch, build, seen] = stepsOf(UV_STAGE);
+const [dispatch, seen, build] = stepsOf(UV_STAGE);
 
 const freight = {
   [PYTHON_WH]: [{ RepoURL: "docker.io/library/python", Tag: "3.12-slim", Digest: "sha256:" + "2".repeat(64) }],
   [UV_WH]: [{ RepoURL: "ghcr.io/astral-sh/uv", Tag: "0.5", Digest: "sha256:" + "4".repeat(64) }],
 };
 
-function env(opts: { target?: string; actor?: string; metadata?: Record<string, unknown> | null; outputs?: Record<string, unknown> } = {}): Env {
+function env(
+  opts: { target?: string; actor?: string; metadata?: Record<string, unknown> | null; outputs?: Record<string, unknown>; stepStatus?: Record<string, string> } = {},
+): Env {
   return promotionEnv({
+    stepStatus: opts.stepStatus,
     stage: UV_STAGE,
     collection: freight,
     target: opts.target ?? PYTHON_WH,
@@ -74,8 +77,24 @@ describe("first sight is a baseline, not a rebuild", () => {
     expect(dispatches(env({ actor: "system:admin", metadata: { [`seen-${PYTHON_WH}`]: "f0" } }))).toBe(true);
   });
 
-  it("records the promoted origin as seen whatever the dispatch did, and keeps the other origins' records", () => {
-    expect(seen.if).toBe("${{ always() }}");
+  it("never sends a dispatch twice: a Promotion the controller restarts keeps its outputs, and follows the run it knows", () => {
+    // pkg/controller/promotions/promotions.go `promote`: a new work dir resets the steps, not their outputs.
+    const restarted = { outputs: { dispatch: { runId: "17180000000", runUrl: "u" } } };
+    expect(dispatches(env({ ...restarted, metadata: { [`seen-${PYTHON_WH}`]: "f0" } }))).toBe(false);
+    expect(dispatches(env({ ...restarted, actor: "alice@acme.example" }))).toBe(false);
+    expect(evaluateTemplate(build.if!, env(restarted))).toBe(true);
+    // A 204 named no run: a restart sends that dispatch again (the run's concurrency group collapses the two).
+    expect(dispatches(env({ outputs: { dispatch: { runId: "", runUrl: "" } }, metadata: { [`seen-${PYTHON_WH}`]: "f0" } }))).toBe(true);
+  });
+
+  it("records the origin as seen after a built, skipped or failed dispatch, not after an errored one", () => {
+    const runs = (status: string) => evaluateTemplate(seen.if!, env({ stepStatus: { dispatch: status } }));
+    expect(["Succeeded", "Skipped", "Failed"].map(runs)).toEqual([true, true, true]);
+    // Errored: its guard could not be evaluated (e.g. the API server did not answer), so nothing is known.
+    expect(runs("Errored")).toBe(false);
+  });
+
+  it("records the promoted origin as seen, and keeps the other origins' records", () => {
     const values = (e: Env) => (evaluateConfig(seen.config, e) as any).updates[0];
     expect(values(env({ metadata: null }))).toEqual({
       kind: "Stage",
@@ -113,6 +132,8 @@ describe("the dispatch: what GitHub answers, and what Kargo does with it", () =>
   it("keeps retrying rate limits, 429 and 5xx until the retry timeout; fails at once on any other 4xx with GitHub's message", () => {
     expect(outcome(cfg, responseEnv(403, { message: "You have exceeded a secondary rate limit" }, { "Retry-After": "60" }))).toBe("running");
     expect(outcome(cfg, responseEnv(403, { message: "API rate limit exceeded" }, { "x-ratelimit-remaining": "0" }))).toBe("running");
+    // Some secondary limits send neither header; the message still says so.
+    expect(outcome(cfg, responseEnv(403, { message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again." }))).toBe("running");
     expect(outcome(cfg, responseEnv(429, { message: "slow down" }))).toBe("running");
     for (const status of [500, 502, 503]) expect(outcome(cfg, responseEnv(status)), String(status)).toBe("running");
     for (const [status, message] of [

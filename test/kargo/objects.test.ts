@@ -197,8 +197,8 @@ describe("the example estate's Kargo objects", () => {
 
   it("dispatches the image's workflow behind the baseline guard, follows the run, and records the origin as seen", () => {
     const steps = stepsOf("rebuild-backstage");
-    expect(steps.map((st) => `${st.uses}:${st.as}`)).toEqual(["http:dispatch", "http:build", "set-metadata:seen"]);
-    const [dispatch, build, seen] = steps;
+    expect(steps.map((st) => `${st.uses}:${st.as}`)).toEqual(["http:dispatch", "set-metadata:seen", "http:build"]);
+    const [dispatch, seen, build] = steps;
     expect(dispatch).toEqual({
       uses: "http",
       as: "dispatch",
@@ -235,7 +235,7 @@ describe("the example estate's Kargo objects", () => {
     expect(seen).toEqual({
       uses: "set-metadata",
       as: "seen",
-      if: "${{ always() }}",
+      if: "${{ status('dispatch') != 'Errored' }}",
       config: {
         updates: [
           {
@@ -251,9 +251,9 @@ describe("the example estate's Kargo objects", () => {
     // Every rebuild Stage of the example has the same three steps, and the guard on its dispatch.
     for (const image of IMAGES) {
       const all = stepsOf(`rebuild-${image}`);
-      expect(all.map((st) => st.as), image).toEqual(["dispatch", "build", "seen"]);
+      expect(all.map((st) => st.as), image).toEqual(["dispatch", "seen", "build"]);
       expect(all[0].if, image).toBe(DISPATCH_GUARD);
-      expect(Object.keys(all[2].config.updates[0].values).sort(), image).toEqual(
+      expect(Object.keys(all[1].config.updates[0].values).sort(), image).toEqual(
         (find(objects, "Stage", `rebuild-${image}`).spec.requestedFreight as Array<{ origin: { name: string } }>).map((r) => `seen-${r.origin.name}`).sort(),
       );
     }

@@ -31,8 +31,9 @@ describe("rebuildLifecycle", () => {
     expect(plan.rebuilds.find((r) => r.image === "uv")).toMatchObject({
       stage: "rebuild-uv",
       origins: ["base-gcr-io-distroless-python3-debian12-nonroot", "base-ghcr-io-astral-sh-uv-0-5", "base-python-3-12-slim"],
-      rerun: "kargo promote --project rebuilds --stage rebuild-uv --freight <freight>",
+      rerun: "kargo promote --project rebuilds --stage rebuild-uv --warehouse <the base's warehouse>",
     });
+    expect(plan.rebuilds.find((r) => r.image === "backstage")!.rerun).toBe("kargo promote --project rebuilds --stage rebuild-backstage --warehouse base-node-22-bookworm-slim");
     expect(plan.newBases).toEqual([]);
   });
 
