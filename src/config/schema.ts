@@ -86,8 +86,11 @@ export const BUILD_ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 // ---------------------------------------------------------------------------------------------
 // Image entries
 
-/** The dispatch inputs the factory knows how to send. */
-export const DISPATCH_INPUTS = ["version_bump", "triggered_by", "base_image", "base_digest"] as const;
+/**
+ * The dispatch inputs the factory knows how to send. `dry_run` (boolean) asks for a build
+ * that pushes and tags nothing: a canary stack's dispatch.
+ */
+export const DISPATCH_INPUTS = ["version_bump", "triggered_by", "base_image", "base_digest", "dry_run"] as const;
 export type DispatchInput = (typeof DISPATCH_INPUTS)[number];
 
 /** What a workflow the factory does not generate is assumed to declare (the original's contract). */
@@ -241,10 +244,11 @@ export interface ImageSpec extends Omit<ParsedImage, "source"> {
 
 export type BaseDeclaration = z.output<typeof baseSchema>;
 
-/** The name of the workflow file the factory generates for an image. */
-export function generatedWorkflowFile(imageName: string): string {
-  return `build-${imageName}.yml`;
-}
+/**
+ * The workflow file the factory generates in a source repository: one per repository and
+ * branch, building any of that branch's images without a workflow of their own.
+ */
+export const GENERATED_WORKFLOW_FILE = "image-factory-build.yml";
 
 /** Fills in the defaults that depend on other fields. */
 export function completeImage(parsed: ParsedImage): ImageSpec {
@@ -260,7 +264,7 @@ export function completeImage(parsed: ParsedImage): ImageSpec {
       provider: "github",
       context: source.context ?? dockerDir,
       generatedWorkflow: generated,
-      workflow: source.workflow ?? generatedWorkflowFile(parsed.name),
+      workflow: source.workflow ?? GENERATED_WORKFLOW_FILE,
       workflowInputs: generated ? [...DISPATCH_INPUTS] : (source.workflowInputs ?? [...DEFAULT_EXTERNAL_WORKFLOW_INPUTS]),
     },
   };

@@ -6,7 +6,7 @@ import * as github from "@pulumi/github";
 import * as pulumi from "@pulumi/pulumi";
 import { declareInBatches } from "../batches";
 import type { Estate } from "../model/types";
-import { type GithubSettings, planGithubEstate } from "./estate";
+import { fileKey, type GithubSettings, planGithubEstate } from "./estate";
 import { type GithubProviders, providerFor } from "./provider";
 
 export interface GithubEstateArgs {
@@ -25,7 +25,7 @@ export interface GithubEstateArgs {
 }
 
 export class GithubEstate extends pulumi.ComponentResource {
-  /** The committed workflow files, by image name: `owner/repo:branch:path`. */
+  /** The workflow file each image is built by, by image name: `owner/repo:branch:path`. */
   readonly workflowFiles: Record<string, string>;
   /** Settles when every child is declared (large estates declare in batches; see batches.ts). */
   readonly ready: Promise<void>;
@@ -55,13 +55,21 @@ export class GithubEstate extends pulumi.ComponentResource {
     this.workflowFiles = {};
     const fileResources = new Map<string, Promise<github.RepositoryFile>>();
     this.workflowFileResources = fileResources;
+    const repoOf = new Map(args.estate.images.map((n) => [n.spec.name, n.spec.source.repo]));
     const declareFiles: Array<() => unknown> = [];
     for (const file of plan.workflowFiles) {
+      const key = fileKey(file.repo, file.branch, file.path);
       let declared!: (r: github.RepositoryFile) => void;
-      fileResources.set(`${file.repo}:${file.branch}:${file.path}`, new Promise((resolve) => (declared = resolve)));
+      const resource = new Promise<github.RepositoryFile>((resolve) => (declared = resolve));
+      // Under every spelling of the repository its images use: a dispatch target names the
+      // image's own (GitHub names are case-insensitive, the file is one).
+      for (const spelling of new Set([file.repo, ...file.images.map((i) => repoOf.get(i) ?? file.repo)])) {
+        fileResources.set(fileKey(spelling, file.branch, file.path), resource);
+      }
+      // Named by repository (case-insensitive, as GitHub) and branch: one file per pair.
       declareFiles.push(() => {
-        const resource = new github.RepositoryFile(
-          `${name}-workflow-${file.image}`,
+        const committed = new github.RepositoryFile(
+          `${name}-workflow-${file.repo.toLowerCase()}@${file.branch}`,
           {
             repository: file.repository,
             branch: file.branch,
@@ -73,10 +81,10 @@ export class GithubEstate extends pulumi.ComponentResource {
           },
           { parent: this, provider: providerOf.get(file.repo) },
         );
-        declared(resource);
-        return resource;
+        declared(committed);
+        return committed;
       });
-      this.workflowFiles[file.image] = `${file.repo}:${file.branch}:${file.path}`;
+      for (const image of file.images) this.workflowFiles[image] = key;
     }
 
     for (const perms of plan.repoPermissions) {

@@ -3,7 +3,7 @@
  * declare so a rebuild dispatch lands. Generated from the same constants the workflow
  * builder and the dispatch use, so the text cannot drift from the behaviour.
  */
-import { DEFAULT_EXTERNAL_WORKFLOW_INPUTS, DISPATCH_INPUTS, type DispatchInput, type ImageSpec } from "../config/schema";
+import { DEFAULT_EXTERNAL_WORKFLOW_INPUTS, DISPATCH_INPUTS, type DispatchInput, GENERATED_WORKFLOW_FILE, type ImageSpec } from "../config/schema";
 import { registrySecretNames } from "./workflow";
 
 const MEANING: Record<DispatchInput, string> = {
@@ -11,6 +11,7 @@ const MEANING: Record<DispatchInput, string> = {
   triggered_by: "free text naming what asked for the build (the Kargo promotion); never use it in a `run:` script directly",
   base_image: "the base image reference that moved, e.g. `docker.io/library/node:22-bookworm-slim`",
   base_digest: "the base's new digest, `sha256:<64 hex>`",
+  dry_run: "`true` or `false` (a `boolean` input): with `true`, build but push and tag nothing; a canary stack sends `true`",
 };
 
 const list = (names: readonly string[]) => names.map((n) => `\`${n}\``).join(", ");
@@ -45,7 +46,12 @@ export function ownWorkflowContract(images: readonly ImageSpec[] = []): string {
     "Pass inputs to scripts through `env:` (`env: { BASE_IMAGE: ${{ inputs.base_image }} }`, then",
     '`"$BASE_IMAGE"`), never as `${{ inputs.* }}` inside `run:`.',
     "",
-    "Generated workflows (images without `source.workflow`) declare all four inputs. They push to",
+    "A workflow gets canary (`dry_run`) dispatches only if it lists `dry_run` in `source.workflowInputs`.",
+    "",
+    `Images without \`source.workflow\` share one generated workflow per repository and branch,`,
+    `\`.github/workflows/${GENERATED_WORKFLOW_FILE}\`, which declares an \`image\` input (a choice of`,
+    `that repository's generated images) and every input above; a push builds the images whose build`,
+    "context changed. A hand-written workflow of that file name in the same repository is an error. They push to",
     "ghcr.io with the job's `GITHUB_TOKEN`; for any other registry they log in with two repository",
     `secrets named after the registry host, e.g. for docker.io \`${registrySecretNames("docker.io")!.username}\` and`,
     `\`${registrySecretNames("docker.io")!.password}\` (host upper-cased, other characters as \`_\`).`,

@@ -2,17 +2,19 @@
 export { ACTIONS, RUNNER } from "./actions";
 export { GithubEstate, type GithubEstateArgs } from "./component";
 export { ownWorkflowContract } from "./docs";
-export { planGithubEstate, type GithubEstatePlan, type GithubSettings } from "./estate";
+export { fileKey, GENERATED_WORKFLOW_PATH, planGithubEstate, type GithubEstatePlan, type GithubSettings } from "./estate";
 export { createGithubProvider, createGithubProviders, githubOwners, githubRepos, providerFor, type GithubProviders } from "./provider";
 export { parseRepo } from "./repos";
 export {
-  buildWorkflow,
+  buildRepoWorkflow,
   dispatchTarget,
   type DispatchTarget,
+  GENERATED_WORKFLOW_INPUTS,
+  generatedWorkflowGroups,
   GITHUB_REGISTRY,
   pushPaths,
   registrySecretNames,
-  renderWorkflow,
+  renderRepoWorkflow,
   workflowDispatchInputs,
   workflowPath,
 } from "./workflow";

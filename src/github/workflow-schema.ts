@@ -30,6 +30,9 @@ export const permissionsSchema = z.partialRecord(permissionScope, z.enum(["read"
 
 const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, "must be an identifier");
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name");
+/** A whole-value expression, `${{ ... }}`. */
+const expression = z.string().regex(/^\$\{\{ .+ \}\}$/, "must be a ${{ }} expression");
+const concurrencySchema = z.strictObject({ group: z.string().min(1), "cancel-in-progress": z.boolean() });
 
 const stringInputSchema = z.strictObject({
   description: z.string().min(1),
@@ -48,7 +51,14 @@ const choiceInputSchema = z
   })
   .refine((i) => i.options.includes(i.default), "default must be one of the options");
 
-export const dispatchInputSchema = z.union([stringInputSchema, choiceInputSchema]);
+const booleanInputSchema = z.strictObject({
+  description: z.string().min(1),
+  required: z.boolean(),
+  type: z.literal("boolean"),
+  default: z.boolean(),
+});
+
+export const dispatchInputSchema = z.union([stringInputSchema, choiceInputSchema, booleanInputSchema]);
 export type WorkflowInput = z.infer<typeof dispatchInputSchema>;
 
 export const stepSchema = z
@@ -78,9 +88,20 @@ export type Step = z.infer<typeof stepSchema>;
 
 export const jobSchema = z.strictObject({
   name: z.string().min(1),
+  needs: z.array(identifier).min(1).optional(),
+  if: z.string().min(1).optional(),
   "runs-on": z.string().min(1),
   "timeout-minutes": z.number().int().positive(),
   permissions: permissionsSchema,
+  concurrency: concurrencySchema.optional(),
+  strategy: z
+    .strictObject({
+      "fail-fast": z.boolean(),
+      // Only a matrix computed by an earlier job: `include: ${{ fromJSON(needs.x.outputs.y) }}`.
+      matrix: z.strictObject({ include: expression }),
+    })
+    .optional(),
+  outputs: z.record(identifier, expression).optional(),
   steps: z.array(stepSchema).min(1),
 });
 export type Job = z.infer<typeof jobSchema>;
@@ -93,7 +114,7 @@ export const workflowSchema = z.strictObject({
     push: z.strictObject({ branches: z.array(z.string().min(1)).min(1), paths: z.array(z.string().min(1)).min(1) }).optional(),
   }),
   permissions: permissionsSchema,
-  concurrency: z.strictObject({ group: z.string().min(1), "cancel-in-progress": z.boolean() }),
+  concurrency: concurrencySchema.optional(),
   jobs: z.record(identifier, jobSchema),
 });
 export type Workflow = z.infer<typeof workflowSchema>;

@@ -1,26 +1,38 @@
 /**
- * The build workflow the factory generates for an image without one of its own
- * (`.github/workflows/build-<name>.yml` in the image's source repo), and the dispatch
- * contract every rebuild target has to honour.
+ * The build workflow the factory generates in a source repository: ONE file per repository
+ * and branch (`.github/workflows/image-factory-build.yml`), building any of that branch's
+ * images without a workflow of their own, and the dispatch contract every rebuild target
+ * has to honour.
  *
- * What a generated workflow does, in order:
- *  1. reads the trigger: on workflow_dispatch the four DISPATCH_INPUTS, on push the image's
- *     own versionBump; the inputs are checked before anything uses them;
- *  2. logs in to the image's registry and lists its tags (skopeo, preinstalled on the
- *     runner); the next version is the highest X.Y.Z tag bumped, or 0.1.0 for the first;
- *  3. builds with buildx for the image's platforms and pushes `<version>` and `latest`,
- *     with the base the rebuild was for recorded as OCI labels and annotations.
+ * The images and their settings (context, Dockerfile, platforms, build args, registry and
+ * repository, default version bump) are data inside the file (the `IMAGES` table of the
+ * `select` job); the jobs and scripts are the same for every image. So enrolling an image,
+ * or changing one image's settings, rewrites its repository's file and no other.
+ *
+ * What a run does, in order:
+ *  1. `select` decides which images to build: on workflow_dispatch the one named by the
+ *     `image` input (checked against the table); on push those whose build context or
+ *     Dockerfile changed between the pushed commits (`git diff`, no third-party action),
+ *     or all of them when that cannot be told (a new branch, a force push);
+ *  2. one build job per registry the images push to (they differ only in the login and
+ *     the permissions they need) runs a matrix of the selected images. Per image: read the
+ *     trigger (the inputs are checked before anything uses them), list the registry's tags
+ *     (skopeo, preinstalled on the runner) and bump the highest X.Y.Z (or start at 0.1.0),
+ *     build with buildx for the image's platforms and push `<version>` and `latest`, with
+ *     the base the rebuild was for recorded as OCI labels and annotations;
+ *  3. with `dry_run` true (a canary stack's dispatch) step 2 builds every platform but
+ *     pushes nothing, so no version or tag appears in the registry.
  *
  * Versions come from the registry, not from git tags: the registry is what Kargo's
  * Warehouse watches, a version exists exactly when an image was pushed, and the job needs
  * no `contents: write` (GITHUB_TOKEN with `packages: write` covers GHCR end to end).
  */
 import * as path from "node:path";
-import { DISPATCH_INPUTS, type DispatchInput, type ImageSpec } from "../config/schema";
+import { DISPATCH_INPUTS, type ImageSpec } from "../config/schema";
 import { type Problem, UserError } from "../config/errors";
 import { ACTIONS, RUNNER } from "./actions";
-import { parseRepo } from "./repos";
-import { type Step, type Workflow, type WorkflowInput, workflowSchema } from "./workflow-schema";
+import { parseRepo, repoKey } from "./repos";
+import { type Job, type Step, type Workflow, type WorkflowInput, workflowSchema } from "./workflow-schema";
 import { GENERATED_HEADER, toYaml } from "./yaml";
 
 export interface WorkflowOptions {
@@ -48,22 +60,29 @@ export function registrySecretNames(registry: string): { username: string; passw
   return { username: `REGISTRY_${host}_USERNAME`, password: `REGISTRY_${host}_PASSWORD` };
 }
 
-const INPUT_DESCRIPTIONS: Record<DispatchInput, string> = {
-  version_bump: "Which part of the semantic version to increase",
-  triggered_by: "What requested the build (e.g. the Kargo promotion)",
-  base_image: "The base image reference whose change triggered the build",
-  base_digest: "The new digest of that base image (sha256:...)",
-};
+/** Every input a generated workflow declares: the image to build, then the dispatch inputs. */
+export const GENERATED_WORKFLOW_INPUTS = ["image", ...DISPATCH_INPUTS] as const;
+export type GeneratedWorkflowInput = (typeof GENERATED_WORKFLOW_INPUTS)[number];
 
-function dispatchInputs(image: ImageSpec): Record<DispatchInput, WorkflowInput> {
-  const inputs = {} as Record<DispatchInput, WorkflowInput>;
-  for (const name of DISPATCH_INPUTS) {
-    inputs[name] =
-      name === "version_bump"
-        ? { description: INPUT_DESCRIPTIONS[name], required: false, type: "choice", options: ["patch", "minor", "major"], default: image.versionBump }
-        : { description: INPUT_DESCRIPTIONS[name], required: false, type: "string" };
-  }
-  return inputs;
+/** The version_bump option that means "the image's own versionBump". */
+export const IMAGE_DEFAULT_BUMP = "image-default";
+
+function dispatchInputs(images: readonly ImageSpec[]): Record<GeneratedWorkflowInput, WorkflowInput> {
+  const names = images.map((i) => i.name);
+  return {
+    image: { description: "The image to build", required: true, type: "choice", options: names, default: names[0] },
+    version_bump: {
+      description: "Which part of the semantic version to increase (image-default: the image's versionBump)",
+      required: false,
+      type: "choice",
+      options: [IMAGE_DEFAULT_BUMP, "patch", "minor", "major"],
+      default: IMAGE_DEFAULT_BUMP,
+    },
+    triggered_by: { description: "What requested the build (e.g. the Kargo promotion)", required: false, type: "string" },
+    base_image: { description: "The base image reference whose change triggered the build", required: false, type: "string" },
+    base_digest: { description: "The new digest of that base image (sha256:...)", required: false, type: "string" },
+    dry_run: { description: "Build and check, but push and tag nothing (a canary build)", required: false, type: "boolean", default: false },
+  };
 }
 
 /** Escapes the characters GitHub's path and branch filters treat as patterns. */
@@ -87,7 +106,7 @@ export function pushPaths(image: ImageSpec): string[] {
  * a `${{ }}` in them (images.yaml would then leak into expressions), and a newline would
  * split one build argument into two.
  */
-function checkEmbeddedValues(image: ImageSpec, file: string): void {
+function embeddedValueProblems(image: ImageSpec, file: string): Problem[] {
   const problems: Problem[] = [];
   const subject = `image "${image.name}"`;
   const check = (field: string, value: string, multiline = false) => {
@@ -98,7 +117,7 @@ function checkEmbeddedValues(image: ImageSpec, file: string): void {
   check("source.dockerfile", image.source.dockerfile);
   check("source.context", image.source.context);
   for (const [name, value] of Object.entries(image.buildArgs)) check(`buildArgs.${name}`, value);
-  if (problems.length > 0) throw new UserError(problems);
+  return problems;
 }
 
 function script(...lines: string[]): string {
@@ -109,11 +128,17 @@ function script(...lines: string[]): string {
 
 const READ_TRIGGER = script(
   "set -euo pipefail",
-  "# On push there are no inputs: the image's own bump applies.",
-  'bump="${VERSION_BUMP:-$DEFAULT_BUMP}"',
+  "# On push there are no inputs: the image's own bump applies, and the build is pushed.",
+  'bump="${VERSION_BUMP:-' + IMAGE_DEFAULT_BUMP + '}"',
+  'if [ "$bump" = ' + IMAGE_DEFAULT_BUMP + ' ]; then bump="$DEFAULT_BUMP"; fi',
   'case "$bump" in',
   "  patch|minor|major) ;;",
   '  *) echo "::error::version_bump must be patch, minor or major"; exit 1 ;;',
+  "esac",
+  'case "${DRY_RUN:-false}" in',
+  "  false) push=true ;;",
+  "  true) push=false ;;",
+  '  *) echo "::error::dry_run must be true or false"; exit 1 ;;',
   "esac",
   "# These values become labels and annotations: accept only what a reference and a digest can hold.",
   'if [ -n "$BASE_IMAGE" ] && ! [[ "$BASE_IMAGE" =~ ^[A-Za-z0-9][A-Za-z0-9._/:@-]{0,511}$ ]]; then',
@@ -124,9 +149,39 @@ const READ_TRIGGER = script(
   "fi",
   "{",
   '  echo "bump=$bump"',
+  '  echo "push=$push"',
   '  echo "base_image=$BASE_IMAGE"',
   '  echo "base_digest=$BASE_DIGEST"',
   '} >> "$GITHUB_OUTPUT"',
+);
+
+/**
+ * The `select` job's script: which images of the IMAGES table this run builds, written as
+ * one JSON matrix per build job. Paths are compared literally (a context `a` matches `a/x`,
+ * not `ab/x`), like the escaped push filters.
+ */
+const SELECT = script(
+  "set -euo pipefail",
+  'if [ "$GITHUB_EVENT_NAME" = workflow_dispatch ]; then',
+  "  if ! jq -e --arg image \"$IMAGE\" 'has($image)' <<<\"$IMAGES\" >/dev/null; then",
+  "    echo \"::error::image must be one of: $(jq -r 'keys | join(\", \")' <<<\"$IMAGES\")\"",
+  "    exit 1",
+  "  fi",
+  "  selected=\"$(jq -cn --arg image \"$IMAGE\" '[$image]')\"",
+  "elif [ -n \"$BEFORE\" ] && [ \"$BEFORE\" != 0000000000000000000000000000000000000000 ] &&",
+  "  changed=\"$(git diff --no-renames --name-only -z \"$BEFORE\" \"$GITHUB_SHA\" | jq -Rsc 'split(\"\\u0000\") | map(select(length > 0))')\"; then",
+  "  # --no-renames: a file moved out of a context changes that context too.",
+  "  selected=\"$(jq -c --argjson files \"$changed\" '[to_entries[] | .key as $name | .value as $i",
+  "    | select(any($files[]; . == $i.dockerfile or $i.context == \".\" or startswith($i.context + \"/\"))) | $name]' <<<\"$IMAGES\")\"",
+  "else",
+  "  # A new branch or a rewritten history: what changed cannot be told, so build everything.",
+  "  echo \"::notice::cannot compare with the previous head; building every image of this workflow\"",
+  "  selected=\"$(jq -c 'keys' <<<\"$IMAGES\")\"",
+  "fi",
+  'echo "selected: $selected"',
+  "jq -r --argjson selected \"$selected\" '(to_entries | map(.value.job) | unique[]) as $job",
+  "  | \"\\($job)=\\([to_entries[] | select(.value.job == $job and (.key | IN($selected[]))) | .value + {name: .key}] | tojson)\"' \\",
+  '  <<<"$IMAGES" >> "$GITHUB_OUTPUT"',
 );
 
 const NEXT_VERSION = script(
@@ -185,7 +240,7 @@ const SUMMARY = script(
   "# Free text from the dispatch: keep only characters that cannot format the summary.",
   "trigger=\"$(printf '%s' \"${TRIGGERED_BY:-$GITHUB_EVENT_NAME}\" | tr -cd 'A-Za-z0-9._:/@+ -' | cut -c 1-200)\"",
   "{",
-  '  echo "### $IMAGE:$VERSION"',
+  '  if [ "$PUSHED" = true ]; then echo "### $IMAGE:$VERSION"; else echo "### $IMAGE:$VERSION (dry run: built, not pushed)"; fi',
   '  echo ""',
   '  echo "- digest: \\`$DIGEST\\`"',
   '  echo "- triggered by: $trigger"',
@@ -204,19 +259,81 @@ function loginStep(registry: string): Step {
   };
 }
 
-/** The workflow object for an image whose workflow the factory generates. */
-export function buildWorkflow(image: ImageSpec, opts: WorkflowOptions = {}): Workflow {
-  if (!image.source.generatedWorkflow) {
-    throw new Error(`image ${image.name} keeps its own workflow (${image.source.workflow}); nothing to generate`);
+/** The generated images of one repository and branch: the contents of one workflow file. */
+export interface WorkflowGroup {
+  /** owner/name as the first image (by name) spells it. */
+  repo: string;
+  branch: string;
+  /** Sorted by name. */
+  images: ImageSpec[];
+}
+
+/** Images with a generated workflow, grouped by repository (case-insensitive) and branch, sorted. */
+export function generatedWorkflowGroups(images: readonly ImageSpec[]): WorkflowGroup[] {
+  const groups = new Map<string, WorkflowGroup>();
+  const sorted = images.filter((i) => i.source.generatedWorkflow).sort((a, b) => cmp(a.name, b.name));
+  for (const image of sorted) {
+    const key = `${repoKey(image.source.repo)}\0${image.source.branch}`;
+    const group = groups.get(key) ?? { repo: image.source.repo, branch: image.source.branch, images: [] };
+    group.images.push(image);
+    groups.set(key, group);
   }
-  checkEmbeddedValues(image, opts.imagesFile ?? "images.yaml");
-  const imageRef = `${image.registry}/${image.repository}`;
-  const multiPlatform = image.platforms.length > 1;
+  return [...groups.entries()].sort(([a], [b]) => cmp(a, b)).map(([, g]) => g);
+}
+
+/** The group of one image: its repository and branch. */
+export function workflowGroupOf(image: ImageSpec, images: readonly ImageSpec[]): WorkflowGroup {
+  const key = (i: ImageSpec) => `${repoKey(i.source.repo)}\0${i.source.branch}`;
+  const group = generatedWorkflowGroups(images.filter((i) => key(i) === key(image)));
+  if (group.length !== 1 || !group[0].images.includes(image)) throw new Error(`image ${image.name} has no generated workflow`);
+  return group[0];
+}
+
+/** One build job per registry: `build-<registry slug>`, made unique in sorted order. */
+function buildJobIds(registries: readonly string[]): Map<string, string> {
+  const ids = new Map<string, string>();
+  const taken = new Set<string>();
+  for (const registry of [...new Set(registries)].sort()) {
+    const base = `build-${registry.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "")}`;
+    let id = base;
+    for (let n = 2; taken.has(id); n++) id = `${base}-${n}`;
+    taken.add(id);
+    ids.set(registry, id);
+  }
+  return ids;
+}
+
+/**
+ * An image's row of the IMAGES table: everything its build needs. Only values already
+ * checked by checkEmbeddedValues and the schema reach it.
+ */
+function imageRow(image: ImageSpec, job: string): Record<string, unknown> {
   const buildArgs = Object.keys(image.buildArgs)
     .sort()
-    .map((k) => `${k}=${image.buildArgs[k]}`);
+    .map((k) => `${k}=${image.buildArgs[k]}\n`)
+    .join("");
+  const multiPlatform = image.platforms.length > 1;
+  return {
+    job,
+    ref: `${image.registry}/${image.repository}`,
+    context: normalizedContext(image),
+    dockerfile: path.posix.normalize(image.source.dockerfile),
+    platforms: image.platforms.join(","),
+    build_args: buildArgs,
+    version_bump: image.versionBump,
+    qemu: multiPlatform,
+    // A multi-platform push is an image index; record the base on it and on each manifest.
+    annotation_levels: multiPlatform ? "index,manifest" : "manifest",
+  };
+}
 
-  const steps: Step[] = [
+/** The table as JSON, one image per line, so a change to one image is a one-line diff. */
+function imagesTable(rows: Array<[string, Record<string, unknown>]>): string {
+  return `{\n${rows.map(([name, row]) => `${JSON.stringify(name)}: ${JSON.stringify(row)}`).join(",\n")}\n}\n`;
+}
+
+function buildSteps(registry: string, repo: string): Step[] {
+  return [
     { name: "Check out", uses: ACTIONS.checkout, with: { "persist-credentials": false } },
     {
       name: "Read the trigger",
@@ -224,20 +341,21 @@ export function buildWorkflow(image: ImageSpec, opts: WorkflowOptions = {}): Wor
       shell: "bash",
       env: {
         VERSION_BUMP: "${{ inputs.version_bump }}",
-        DEFAULT_BUMP: image.versionBump,
+        DEFAULT_BUMP: "${{ matrix.version_bump }}",
+        DRY_RUN: "${{ inputs.dry_run }}",
         BASE_IMAGE: "${{ inputs.base_image }}",
         BASE_DIGEST: "${{ inputs.base_digest }}",
       },
       run: READ_TRIGGER,
     },
-    ...(multiPlatform ? [{ name: "Set up QEMU", uses: ACTIONS.setupQemu } satisfies Step] : []),
+    { name: "Set up QEMU", if: "${{ matrix.qemu }}", uses: ACTIONS.setupQemu },
     { name: "Set up Buildx", uses: ACTIONS.setupBuildx },
-    loginStep(image.registry),
+    loginStep(registry),
     {
       name: "Compute the next version",
       id: "version",
       shell: "bash",
-      env: { IMAGE: imageRef, BUMP: "${{ steps.trigger.outputs.bump }}" },
+      env: { IMAGE: "${{ matrix.ref }}", BUMP: "${{ steps.trigger.outputs.bump }}" },
       run: NEXT_VERSION,
     },
     {
@@ -245,13 +363,12 @@ export function buildWorkflow(image: ImageSpec, opts: WorkflowOptions = {}): Wor
       id: "meta",
       shell: "bash",
       env: {
-        IMAGE: imageRef,
+        IMAGE: "${{ matrix.ref }}",
         VERSION: "${{ steps.version.outputs.version }}",
-        SOURCE_URL: `https://github.com/${image.source.repo}`,
+        SOURCE_URL: `https://github.com/${repo}`,
         BASE_IMAGE: "${{ steps.trigger.outputs.base_image }}",
         BASE_DIGEST: "${{ steps.trigger.outputs.base_digest }}",
-        // A multi-platform push is an image index; record the base on it and on each manifest.
-        ANNOTATION_LEVELS: multiPlatform ? "index,manifest" : "manifest",
+        ANNOTATION_LEVELS: "${{ matrix.annotation_levels }}",
       },
       run: METADATA,
     },
@@ -260,13 +377,14 @@ export function buildWorkflow(image: ImageSpec, opts: WorkflowOptions = {}): Wor
       id: "build",
       uses: ACTIONS.buildPush,
       with: {
-        context: normalizedContext(image),
-        file: path.posix.normalize(image.source.dockerfile),
-        platforms: image.platforms.join(","),
-        ...(buildArgs.length > 0 ? { "build-args": `${buildArgs.join("\n")}\n` } : {}),
+        context: "${{ matrix.context }}",
+        file: "${{ matrix.dockerfile }}",
+        platforms: "${{ matrix.platforms }}",
+        "build-args": "${{ matrix.build_args }}",
         // A rebuild exists to pick up the newest base: always resolve it again.
         pull: true,
-        push: true,
+        // A dry run (dry_run: true) builds every platform and pushes nothing: no version, no tag.
+        push: "${{ steps.trigger.outputs.push == 'true' }}",
         tags: "${{ steps.meta.outputs.tags }}",
         labels: "${{ steps.meta.outputs.labels }}",
         annotations: "${{ steps.meta.outputs.annotations }}",
@@ -276,8 +394,9 @@ export function buildWorkflow(image: ImageSpec, opts: WorkflowOptions = {}): Wor
       name: "Summarize",
       shell: "bash",
       env: {
-        IMAGE: imageRef,
+        IMAGE: "${{ matrix.ref }}",
         VERSION: "${{ steps.version.outputs.version }}",
+        PUSHED: "${{ steps.trigger.outputs.push }}",
         DIGEST: "${{ steps.build.outputs.digest }}",
         TRIGGERED_BY: "${{ inputs.triggered_by }}",
         BASE_IMAGE: "${{ steps.trigger.outputs.base_image }}",
@@ -286,59 +405,118 @@ export function buildWorkflow(image: ImageSpec, opts: WorkflowOptions = {}): Wor
       run: SUMMARY,
     },
   ];
+}
+
+/**
+ * The workflow object for one repository and branch: builds any of `images` (all without a
+ * workflow of their own, all in that repository and branch).
+ */
+export function buildRepoWorkflow(images: readonly ImageSpec[], opts: WorkflowOptions = {}): Workflow {
+  if (images.length === 0) throw new Error("a generated workflow needs at least one image");
+  const [first] = images;
+  for (const image of images) {
+    if (!image.source.generatedWorkflow) {
+      throw new Error(`image ${image.name} keeps its own workflow (${image.source.workflow}); nothing to generate`);
+    }
+    if (repoKey(image.source.repo) !== repoKey(first.source.repo) || image.source.branch !== first.source.branch) {
+      throw new Error(`image ${image.name} is built from ${image.source.repo}:${image.source.branch}, not ${first.source.repo}:${first.source.branch}`);
+    }
+  }
+  const sorted = [...images].sort((a, b) => cmp(a.name, b.name));
+  const file = opts.imagesFile ?? "images.yaml";
+  const problems = sorted.flatMap((image) => embeddedValueProblems(image, file));
+  if (problems.length > 0) throw new UserError(problems);
+
+  const repo = first.source.repo;
+  const jobIds = buildJobIds(sorted.map((i) => i.registry));
+  const rows = sorted.map((image): [string, Record<string, unknown>] => [image.name, imageRow(image, jobIds.get(image.registry)!)]);
+  const paths = [...new Set(sorted.flatMap(pushPaths))].sort(cmp);
+
+  const jobs: Record<string, Job> = {
+    select: {
+      name: "Choose the images to build",
+      "runs-on": RUNNER,
+      "timeout-minutes": 10,
+      permissions: { contents: "read" },
+      outputs: Object.fromEntries([...jobIds.values()].map((id) => [id, `\${{ steps.select.outputs.${id} }}`])),
+      steps: [
+        {
+          name: "Check out the pushed commits",
+          // Trees without file contents: enough for git diff to list the changed paths.
+          if: "${{ github.event_name == 'push' }}",
+          uses: ACTIONS.checkout,
+          with: { "persist-credentials": false, "fetch-depth": 0, filter: "blob:none" },
+        },
+        {
+          name: "Select",
+          id: "select",
+          shell: "bash",
+          env: { IMAGE: "${{ inputs.image }}", BEFORE: "${{ github.event.before }}", IMAGES: imagesTable(rows) },
+          run: SELECT,
+        },
+      ],
+    },
+  };
+  for (const [registry, id] of jobIds) {
+    jobs[id] = {
+      name: `Build \${{ matrix.name }} (${registry})`,
+      needs: ["select"],
+      if: `\${{ needs.select.outputs.${id} != '[]' }}`,
+      "runs-on": RUNNER,
+      "timeout-minutes": 120,
+      permissions: registry === GITHUB_REGISTRY ? { contents: "read", packages: "write" } : { contents: "read" },
+      concurrency: {
+        // One build per image at a time. Not cancel-in-progress: a running build finishes its
+        // push, and a burst of triggers collapses into the one pending job GitHub keeps per
+        // group, which then builds on the newest base anyway. Dry runs have their own group, so
+        // a canary dispatch never replaces a pending real build.
+        group: "image-factory-build-${{ matrix.name }}${{ inputs.dry_run && '-dry-run' || '' }}",
+        "cancel-in-progress": false,
+      },
+      strategy: { "fail-fast": false, matrix: { include: `\${{ fromJSON(needs.select.outputs.${id}) }}` } },
+      steps: buildSteps(registry, repo),
+    };
+  }
 
   const workflow: Workflow = {
-    name: `Build ${image.name}`,
-    "run-name": `Build ${image.name} (\${{ inputs.triggered_by || github.event_name }})`,
+    name: "Build images (image-factory)",
+    "run-name": "Build ${{ inputs.image || 'changed images' }} (${{ inputs.triggered_by || github.event_name }})",
     on: {
-      workflow_dispatch: { inputs: dispatchInputs(image) },
-      push: { branches: [literalFilter(image.source.branch)], paths: pushPaths(image) },
+      workflow_dispatch: { inputs: dispatchInputs(sorted) },
+      push: { branches: [literalFilter(first.source.branch)], paths },
     },
     permissions: {},
-    concurrency: {
-      // One build per image at a time. Not cancel-in-progress: a running build finishes its
-      // push, and a burst of triggers collapses into the one pending run GitHub keeps,
-      // which then builds on the newest base anyway.
-      group: `image-factory-build-${image.name}`,
-      "cancel-in-progress": false,
-    },
-    jobs: {
-      build: {
-        name: `Build and push ${imageRef}`,
-        "runs-on": RUNNER,
-        "timeout-minutes": 120,
-        permissions: image.registry === GITHUB_REGISTRY ? { contents: "read", packages: "write" } : { contents: "read" },
-        steps,
-      },
-    },
+    jobs,
   };
   return workflowSchema.parse(workflow);
 }
 
 /** The workflow file's text, exactly as committed. */
-export function renderWorkflow(image: ImageSpec, opts: WorkflowOptions = {}): string {
-  const workflow = buildWorkflow(image, opts);
+export function renderRepoWorkflow(images: readonly ImageSpec[], opts: WorkflowOptions = {}): string {
+  const workflow = buildRepoWorkflow(images, opts);
+  const [first] = images;
   return toYaml(workflow, {
     header: [
       GENERATED_HEADER,
-      `Builds ${image.registry}/${image.repository} from ${image.source.repo}:${image.source.dockerfile}.`,
-      "Kargo dispatches it (workflow_dispatch) when a base image moves; pushes to the build context run it too.",
+      `Builds the images of ${first.source.repo} (branch ${first.source.branch}) that have no workflow of their own.`,
+      "Kargo dispatches it (workflow_dispatch, input image) when a base image moves; a push builds the images whose context changed.",
     ],
   });
 }
 
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /**
  * The inputs the workflow an image's rebuild dispatches to declares, which is exactly what
- * a dispatch may send. For a generated workflow they are read back from the workflow
- * itself; for an image's own workflow they are `source.workflowInputs`.
+ * a dispatch may send. A generated workflow declares GENERATED_WORKFLOW_INPUTS (its builder
+ * writes exactly these; a test reads them back from the text); an image's own workflow
+ * declares `source.workflowInputs`.
  */
-export function workflowDispatchInputs(image: ImageSpec): DispatchInput[] {
+export function workflowDispatchInputs(image: ImageSpec): Array<GeneratedWorkflowInput> {
   if (!image.source.generatedWorkflow) return [...image.source.workflowInputs];
-  const declared = Object.keys(buildWorkflow(image).on.workflow_dispatch.inputs);
-  for (const name of declared) {
-    if (!(DISPATCH_INPUTS as readonly string[]).includes(name)) throw new Error(`generated workflow declares an unknown input ${name}`);
-  }
-  return declared as DispatchInput[];
+  return [...GENERATED_WORKFLOW_INPUTS];
 }
 
 /** Everything a workflow_dispatch call for an image's rebuild needs. */
@@ -351,8 +529,11 @@ export interface DispatchTarget {
   workflow: string;
   /** The ref the run uses: the image's branch. */
   ref: string;
-  /** The inputs the workflow declares; send these and no others. */
-  inputs: DispatchInput[];
+  /**
+   * The inputs the workflow declares; send these and no others. A generated workflow's
+   * `image` input takes the image's name, which is one of its choices.
+   */
+  inputs: Array<GeneratedWorkflowInput>;
 }
 
 export function dispatchTarget(image: ImageSpec): DispatchTarget {

@@ -52,9 +52,8 @@ describe("direct delivery", () => {
   it("commits no manifest file, only the build workflows", () => {
     const files = resources.filter((r) => r.type === "github:index/repositoryFile:RepositoryFile");
     expect(files.map((f) => f.inputs.file)).toEqual([
-      ".github/workflows/build-report-worker.yml",
-      ".github/workflows/build-python-base.yml",
-      ".github/workflows/build-uv.yml",
+      ".github/workflows/image-factory-build.yml",
+      ".github/workflows/image-factory-build.yml",
     ]);
     // No settings managed unless opted in.
     expect(resources.filter((r) => r.type.includes("WorkflowRepositoryPermissions") || r.type.includes("RepositoryEnvironment"))).toEqual([]);

@@ -102,9 +102,8 @@ describe("gitops delivery", () => {
   it("still commits the generated build workflows", () => {
     const workflows = ofType("github:index/repositoryFile:RepositoryFile").filter((f) => String(f.inputs.file).startsWith(".github/workflows/"));
     expect(workflows.map((w) => w.inputs.file)).toEqual([
-      ".github/workflows/build-report-worker.yml",
-      ".github/workflows/build-python-base.yml",
-      ".github/workflows/build-uv.yml",
+      ".github/workflows/image-factory-build.yml",
+      ".github/workflows/image-factory-build.yml",
     ]);
   });
 });

@@ -154,7 +154,7 @@ describe("the dispatch: what GitHub answers, and what Kargo does with it", () =>
     const config = evaluateConfig(cfg, env({ metadata: { [`seen-${PYTHON_WH}`]: "f0" } })) as { body: string; headers: Array<{ name: string; value: string }> };
     expect(JSON.parse(config.body)).toEqual({
       ref: "main",
-      inputs: { version_bump: "patch", triggered_by: "kargo-base-image-update", base_image: "docker.io/library/python:3.12-slim", base_digest: freight[PYTHON_WH][0].Digest },
+      inputs: { image: "uv", version_bump: "patch", triggered_by: "kargo-base-image-update", base_image: "docker.io/library/python:3.12-slim", base_digest: freight[PYTHON_WH][0].Digest, dry_run: "false" },
       return_run_details: true,
     });
     expect(config.headers.find((h) => h.name === "Authorization")!.value).toBe("Bearer t0ken");
@@ -218,8 +218,8 @@ describe("build roles: one owner per build, canaries dry-run", () => {
   it("a canary dispatches only dry runs, only to workflows that take one, and opens nothing", () => {
     const canary = planKargo(withDryRun, { project: "p", factoryRepo: "acme/image-factory", buildRole: "canary" });
     const stages = canary.objects.filter((o) => o.kind === "Stage").map((o) => o.metadata.name);
-    // uv declares dry_run; backstage, e2e-runner and the rest (in this fixture) do not.
-    expect(stages.filter((n) => n.startsWith("rebuild-"))).toEqual(["rebuild-uv"]);
+    // uv declares dry_run, and so do the generated workflows (python-base, report-worker); backstage, e2e-runner and metrics-service's own do not.
+    expect(stages.filter((n) => n.startsWith("rebuild-"))).toEqual(["rebuild-python-base", "rebuild-report-worker", "rebuild-uv"]);
     expect(stages.filter((n) => /^(update|analyze)-/.test(n))).toEqual([]);
     expect(canary.objects.some((o) => o.metadata.name.startsWith("source-"))).toBe(false);
     // Without updates to follow, only the parent's versions are watched (metrics-service rebuilds on python-base).
@@ -230,6 +230,10 @@ describe("build roles: one owner per build, canaries dry-run", () => {
     expect(body.inputs.dry_run).toBe("true");
     // The canary's dispatch is guarded and followed like the owner's: its green or red run is the early warning.
     expect(step.if).toBe(dispatch.if);
-    expect(canary.dispatches).toEqual([{ stage: "rebuild-uv", repo: "acme/platform", branch: "main", workflowPath: ".github/workflows/uv.yml" }]);
+    expect(canary.dispatches).toEqual([
+      { stage: "rebuild-python-base", repo: "acme/platform", branch: "main", workflowPath: ".github/workflows/image-factory-build.yml" },
+      { stage: "rebuild-report-worker", repo: "acme/data-tools", branch: "main", workflowPath: ".github/workflows/image-factory-build.yml" },
+      { stage: "rebuild-uv", repo: "acme/platform", branch: "main", workflowPath: ".github/workflows/uv.yml" },
+    ]);
   });
 });

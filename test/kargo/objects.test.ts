@@ -263,7 +263,7 @@ describe("the example estate's Kargo objects", () => {
     const ghes = planKargo(estate, { ...options, followRuns: false, githubApiUrl: "https://github.acme.internal/api/v3" });
     const steps = find(ghes.objects, "Stage", "rebuild-uv").spec.promotionTemplate.spec.steps as Step[];
     expect(steps.map((st) => st.as)).toEqual(["dispatch", "seen"]);
-    expect(steps[0].config.url).toBe("https://github.acme.internal/api/v3/repos/acme/platform/actions/workflows/build-uv.yml/dispatches");
+    expect(steps[0].config.url).toBe("https://github.acme.internal/api/v3/repos/acme/platform/actions/workflows/image-factory-build.yml/dispatches");
     expect(steps[0].config.successExpression).toBe("response.status == 204");
     expect(steps[0].config.outputs).toBeUndefined();
     expect(steps[0].config.body).not.toContain("return_run_details");
@@ -286,6 +286,8 @@ describe("the example estate's Kargo objects", () => {
         expect(Object.keys(body.inputs).sort(), node.spec.name).toEqual([...workflowDispatchInputs(node.spec)].sort());
         const moved = freight[origin.name][0];
         const expected: Record<string, string> = {
+          image: node.spec.name,
+          dry_run: "false",
           version_bump: node.spec.versionBump,
           triggered_by: "kargo-base-image-update",
           base_image: `${moved.RepoURL}:${moved.Tag}`,
@@ -295,8 +297,8 @@ describe("the example estate's Kargo objects", () => {
         expect(config.headers.find((h) => h.name === "Authorization")!.value).toBe("Bearer t0ken");
       }
     }
-    // The generated workflows take all four inputs; e2e-runner's own takes only version_bump.
-    expect(workflowDispatchInputs(estate.images.find((i) => i.spec.name === "uv")!.spec)).toEqual([...DISPATCH_INPUTS]);
+    // The generated workflows take the image and every dispatch input; e2e-runner's own takes only version_bump.
+    expect(workflowDispatchInputs(estate.images.find((i) => i.spec.name === "uv")!.spec)).toEqual(["image", ...DISPATCH_INPUTS]);
     expect(bodyInputs(stepsOf("rebuild-e2e-runner")[0].config.body)).toEqual({ ref: "main", inputs: ["version_bump"] });
   });
 
@@ -306,6 +308,8 @@ describe("the example estate's Kargo objects", () => {
     delete freight[PYTHON_WH];
     const body = JSON.parse(evaluateTemplate(step.config.body, promotionEnv({ stage: "rebuild-uv", collection: freight, target: DISTROLESS_WH })) as string);
     expect(body.inputs).toEqual({
+      image: "uv",
+      dry_run: "false",
       version_bump: "patch",
       triggered_by: "kargo-base-image-update",
       base_image: "gcr.io/distroless/python3-debian12:nonroot",

@@ -45,9 +45,9 @@ it("makes every rebuild Stage whose workflow this stack commits depend on that f
     if (!stage) continue; // an image nothing triggers has no rebuild Stage
     expect(stage.dependencies, stage.name).toContain(fileUrn(key));
   }
-  // uv's generated build-uv.yml, concretely.
+  // uv's repository's generated image-factory-build.yml, concretely.
   const uv = kargo("Stage").find((r) => nameOf(r) === "rebuild-uv")!;
-  expect(uv.dependencies).toContain(fileUrn("acme/platform:main:.github/workflows/build-uv.yml"));
+  expect(uv.dependencies).toContain(fileUrn("acme/platform:main:.github/workflows/image-factory-build.yml"));
 });
 
 it("gives a rebuild Stage of an image with its own workflow no file to wait for (this stack does not commit it)", () => {

@@ -1,5 +1,5 @@
-// GitOps delivery: Argo CD applies the committed manifest as soon as it lands, so the commit
-// waits for everything the objects use: the credential Secrets, their namespace, and the
+// GitOps delivery: Argo CD applies the committed manifests as soon as they land, so each
+// commit waits for everything the objects use: the credential Secrets, their namespace, and the
 // workflow files the rebuild Stages dispatch.
 import { beforeAll, expect, it } from "vitest";
 import { type RecordedResource, runUnderMocks } from "../../src/render/mock-runtime";
@@ -25,15 +25,19 @@ beforeAll(async () => {
   }));
 });
 
-it("commits the manifest only after every Secret, the namespace and every dispatched workflow file", () => {
-  const manifest = resources.find((r) => r.type === "github:index/repositoryFile:RepositoryFile" && String(r.inputs.file).startsWith("clusters/prod/kargo/"))!;
+it("commits every manifest file only after every Secret, the namespace and every dispatched workflow file", () => {
+  const manifests = resources.filter((r) => r.type === "github:index/repositoryFile:RepositoryFile" && String(r.inputs.file).startsWith("clusters/prod/kargo/"));
+  expect(manifests.length).toBeGreaterThan(0);
   const secrets = resources.filter((r) => r.type === "kubernetes:core/v1:Secret");
   const namespace = resources.find((r) => r.type === "kubernetes:core/v1:Namespace")!;
   expect(secrets.length).toBeGreaterThanOrEqual(2);
-  for (const s of secrets) expect(manifest.dependencies, s.name).toContain(s.urn);
-  expect(manifest.dependencies).toContain(namespace.urn);
   const workflowFiles = resources.filter((r) => r.type === "github:index/repositoryFile:RepositoryFile" && String(r.inputs.file).startsWith(".github/workflows/"));
-  expect(workflowFiles.length).toBe(Object.keys(outputs.workflowFiles as object).length);
+  // One generated workflow per repository and branch.
+  expect(workflowFiles.length).toBe(new Set(Object.values(outputs.workflowFiles as Record<string, string>)).size);
   expect(workflowFiles.length).toBeGreaterThan(0);
-  for (const f of workflowFiles) expect(manifest.dependencies, f.name).toContain(f.urn);
+  for (const manifest of manifests) {
+    for (const s of secrets) expect(manifest.dependencies, s.name).toContain(s.urn);
+    expect(manifest.dependencies).toContain(namespace.urn);
+    for (const f of workflowFiles) expect(manifest.dependencies, f.name).toContain(f.urn);
+  }
 });

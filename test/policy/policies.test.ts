@@ -120,7 +120,7 @@ describe("kargo-durations-valid", () => {
 
 describe("repository-files-scoped", () => {
   it("accepts workflows and files in the folder the Argo CD Application syncs", async () => {
-    expect(await checkStack(repositoryFilesScoped, [file(".github/workflows/build-uv.yml"), file("clusters/prod/kargo/image-factory.yaml", "", "state"), application("clusters/prod/kargo")])).toEqual([]);
+    expect(await checkStack(repositoryFilesScoped, [file(".github/workflows/image-factory-build.yml"), file("clusters/prod/kargo/image-factory.yaml", "", "state"), application("clusters/prod/kargo")])).toEqual([]);
   });
 
   it("rejects anything else, including workflow subfolders and escapes from the GitOps folder", async () => {

@@ -60,7 +60,8 @@ Options:
         throw e;
       }
       const repos = new Set(parsed.images.map((i) => i.source.repo));
-      const generated = parsed.images.filter((i) => i.source.generatedWorkflow).length;
+      // One generated workflow per source repository and branch.
+      const generated = new Set(parsed.images.filter((i) => i.source.generatedWorkflow).map((i) => `${i.source.repo.toLowerCase()}\0${i.source.branch}`)).size;
       const summary = {
         file: shown,
         images: parsed.images.length,
