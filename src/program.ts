@@ -116,10 +116,11 @@ export async function defineImageFactory(opts: DefineOptions = {}): Promise<Imag
       protect: settings.protect,
       workflowFiles: githubEstate.workflowFileResources,
     }, { providers: [k8sProvider] });
-  // Argo CD applies what is committed at once: the commit waits for everything the objects
+  // Argo CD applies what is committed: each manifest commit waits for everything the objects
   // use, the credential Secrets (and their namespace) and the workflow files they dispatch.
   declareDelivery("delivery", {
     manifests: kargoPlan.objects,
+    estate,
     delivery: settings.delivery,
     kargoProject: settings.kargoProject,
     githubProviders,

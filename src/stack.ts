@@ -5,7 +5,7 @@
  */
 import { requireCluster, type StackSettings } from "./config/stack";
 import { githubOwners, githubRepos, planGithubEstate } from "./github";
-import { prepareManifests } from "./gitops";
+import { estatePlacement, renderManifestFiles } from "./gitops";
 import { type KargoOptions, type KargoPlan, planKargo } from "./kargo";
 import { type RegistryCredential, registryCredentials } from "./kargo/secrets";
 import { loadStackEstate, type StackEstate } from "./model/stack-estate";
@@ -56,6 +56,6 @@ export function prepareStack(settings: StackSettings, opts: PrepareOptions): Pre
   const kargoPlan = planKargo(loaded.estate, kargoOptions);
   planGithubEstate(specs, settings.github, { environment: opts.stack, imagesFile: loaded.enrolled.file, configFile, buildRole: settings.builds });
   const gitops = settings.delivery.mode === "gitops";
-  if (gitops) prepareManifests(kargoPlan.objects);
+  if (gitops) renderManifestFiles(kargoPlan.objects, settings.delivery.path, { placement: estatePlacement(loaded.estate) });
   return { ...loaded, settings, configFile, owners, kargoOptions, kargoPlan, gitops, registryCredentials: credentials };
 }

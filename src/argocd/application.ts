@@ -1,11 +1,15 @@
 /**
  * The Argo CD Application that syncs the committed Kargo manifests (gitops delivery), as
  * plain data. It replaces the original's hand-written Application, with its defects fixed:
- * the source path is the folder the file is actually in (directory sources are not
- * recursive), and the destination namespace is the Kargo Project's.
+ * the source reads the folder the files are actually in, recursively (the per-repository
+ * files are in subfolders), and the destination namespace is the Kargo Project's.
+ *
+ * One Application syncs the whole set: a Stage in one file refers to Warehouses in others
+ * (a base's in shared.yaml, a parent image's in another repository's file), and one sync
+ * with PruneLast applies them together.
  */
 import type { StackSettings } from "../config/stack";
-import { MANIFEST_FILE } from "../gitops/manifests";
+import { MANIFEST_INCLUDE } from "../gitops/manifests";
 
 export type DeliverySettings = StackSettings["delivery"];
 
@@ -49,8 +53,11 @@ export function buildApplication(args: ApplicationArgs): ArgoApplication {
         repoURL: repoURL(delivery.repo),
         targetRevision: delivery.branch,
         path: folder,
-        // Only the generated file: anything else in the folder is not ours to apply.
-        directory: { recurse: false, include: MANIFEST_FILE },
+        // Only the generated files, in the folder and its repos/ subfolders: anything else
+        // there is not ours to apply. Argo CD matches the include glob against each file's
+        // path relative to `path`, with no separator (reposerver/repository/repository.go
+        // findManifests, util/glob/glob.go Match), so `repos/*.yaml` covers repos/<owner>/<repo>.yaml.
+        directory: { recurse: true, include: MANIFEST_INCLUDE },
       },
       destination: { server: delivery.argocd.server, namespace: args.kargoProject },
       syncPolicy: {

@@ -1,18 +1,24 @@
 /**
- * The rendered Kargo objects as the file committed to the state repository (gitops mode).
+ * The rendered Kargo objects as the files committed to the state repository (gitops mode).
  *
- * Layout: ONE multi-document file, `<delivery.path>/image-factory.yaml`. Each RepositoryFile
- * write is its own commit, and Argo CD may sync between commits; with one file every
- * `pulumi up` is a single commit holding one consistent set of objects (no Stage without
- * its Warehouse, no half-removed image). The Application reads exactly that file from a
- * flat directory, so the non-recursive default of directory sources cannot hide it and a
- * stray file in the folder cannot be applied by accident. No kustomization.yaml: it would
- * switch Argo CD to the Kustomize tool and add nothing for a single plain file.
+ * Layout, inside `<delivery.path>`:
+ *  - `project.yaml`: the Project, the ProjectConfig and anything else cluster-scoped;
+ *  - `repos/<owner>/<repo>.yaml`: the objects of the images built from that source repository;
+ *  - `shared.yaml`: everything that belongs to no single image (base Warehouses and observers).
+ * A group too big for one file (over half of MAX_MANIFEST_FILE_BYTES) is split into
+ * `<group>@<k>-of-<n>.yaml`, n a power of two, each image's objects in the shard its name
+ * hashes to. So no file comes near GitHub's 1 MB contents-API limit, all of an image's objects
+ * are in one file, and a change to one image rewrites that one file (the ProjectConfig aside,
+ * while it lists Stages by name).
+ *
+ * Each file is its own commit and Argo CD may sync between them: see the README's
+ * "Partial syncs" for what such an in-between state can and cannot do.
  *
  * Secrets are never committed: a Secret object (or any non-JSON value, such as a Pulumi
  * Output that could hold one) is rejected with an error.
  */
-import { GENERATED_HEADER, toYamlStream } from "../github/yaml";
+import { createHash } from "node:crypto";
+import { GENERATED_HEADER, toYaml, toYamlStream } from "../github/yaml";
 
 /** A Kubernetes object as plain data. */
 export interface KubernetesObject {
@@ -22,11 +28,17 @@ export interface KubernetesObject {
   [key: string]: unknown;
 }
 
-/** The file the manifests are committed to, inside `delivery.path`. */
+/** The single file earlier versions committed, inside `delivery.path` (see the README's migration notes). */
 export const MANIFEST_FILE = "image-factory.yaml";
 
+/** No committed file may be larger: half of it is the target size of a shard. */
+export const MAX_MANIFEST_FILE_BYTES = 512 * 1024;
+
+/** The files' names relative to `delivery.path`, as an Argo CD directory include glob. */
+export const MANIFEST_INCLUDE = "{project.yaml,shared.yaml,shared@*.yaml,repos/*.yaml}";
+
 export interface ManifestFile {
-  /** Path in the repository: `<delivery.path>/image-factory.yaml`. */
+  /** Path in the repository, inside `delivery.path`. */
   path: string;
   content: string;
 }
@@ -126,4 +138,80 @@ export function renderManifestFile(objects: readonly KubernetesObject[], folder:
       header: [GENERATED_HEADER, "The Kargo objects of this estate; Argo CD syncs this file. Secrets are applied separately."],
     }),
   };
+}
+
+/** Where an object is committed: its group (a file, or a set of shards) and its unit (what stays together). */
+export interface Placement {
+  /** `project`, `shared` or `repos/<owner>/<repo>`: the file's path without `.yaml`. */
+  group: string;
+  /** Objects with the same unit always share a file: an image's name, or the object itself. */
+  unit: string;
+}
+
+export interface SplitOptions {
+  /** Where each (prepared) object goes. */
+  placement: (object: KubernetesObject) => Placement;
+  /** The largest file allowed; MAX_MANIFEST_FILE_BYTES by default (smaller in tests). */
+  maxBytes?: number;
+}
+
+const GROUP_PATH = /^(project|shared|repos\/[a-z0-9._-]+\/[a-z0-9._-]+)$/;
+
+function shardOf(unit: string, shards: number): number {
+  return createHash("sha256").update(unit).digest().readUInt32BE(0) % shards;
+}
+
+/**
+ * The committed files for a set of objects, split by `placement`. The same objects in any
+ * order give the same files and bytes.
+ */
+export function renderManifestFiles(objects: readonly KubernetesObject[], folder: string, opts: SplitOptions): ManifestFile[] {
+  const maxBytes = opts.maxBytes ?? MAX_MANIFEST_FILE_BYTES;
+  const dir = folder.replace(/\/+$/, "");
+  const prefix = dir === "" || dir === "." ? "" : `${dir}/`;
+  const header = [GENERATED_HEADER, "Kargo objects of this estate; Argo CD syncs every file of this folder it generated. Secrets are applied separately."];
+  const headerBytes = Buffer.byteLength(`${header.map((l) => `# ${l}`).join("\n")}\n`);
+
+  const groups = new Map<string, Array<{ unit: string; doc: string; bytes: number }>>();
+  for (const object of prepareManifests(objects)) {
+    const { group, unit } = opts.placement(object);
+    if (!GROUP_PATH.test(group)) throw new Error(`${describe(object)}: ${JSON.stringify(group)} is not a manifest group`);
+    const doc = `---\n${toYaml(object, { quoteKeys: true })}`;
+    const list = groups.get(group) ?? [];
+    list.push({ unit, doc, bytes: Buffer.byteLength(doc) });
+    groups.set(group, list);
+  }
+
+  const files: ManifestFile[] = [];
+  for (const group of [...groups.keys()].sort()) {
+    const docs = groups.get(group)!;
+    const total = docs.reduce((n, d) => n + d.bytes, 0);
+    const budget = maxBytes - headerBytes;
+    // The smallest power of two that puts the average shard at half the limit, doubled
+    // until the fullest shard fits: a shard count that changes rarely as images come and go.
+    let shards = 1;
+    while (total / shards > budget / 2) shards *= 2;
+    for (;;) {
+      const sizes = new Array<number>(shards).fill(0);
+      for (const d of docs) sizes[shards === 1 ? 0 : shardOf(d.unit, shards)] += d.bytes;
+      if (Math.max(...sizes) <= budget) break;
+      const unitBytes = new Map<string, number>();
+      for (const d of docs) unitBytes.set(d.unit, (unitBytes.get(d.unit) ?? 0) + d.bytes);
+      const [unit, bytes] = [...unitBytes.entries()].sort((a, b) => b[1] - a[1])[0];
+      if (bytes > budget) throw new Error(`the objects of ${unit} take ${bytes} bytes, more than one manifest file may hold (${maxBytes})`);
+      shards *= 2;
+    }
+    const byShard = new Map<number, string[]>();
+    for (const d of docs) {
+      const k = shards === 1 ? 0 : shardOf(d.unit, shards);
+      const list = byShard.get(k) ?? [];
+      list.push(d.doc);
+      byShard.set(k, list);
+    }
+    for (const k of [...byShard.keys()].sort((a, b) => a - b)) {
+      const name = shards === 1 ? `${group}.yaml` : `${group}@${k + 1}-of-${shards}.yaml`;
+      files.push({ path: `${prefix}${name}`, content: `${header.map((l) => `# ${l}`).join("\n")}\n${byShard.get(k)!.join("")}` });
+    }
+  }
+  return files;
 }

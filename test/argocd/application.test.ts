@@ -26,7 +26,7 @@ describe("the Argo CD Application", () => {
           repoURL: "https://github.com/acme/estate-state.git",
           targetRevision: "main",
           path: "kargo/prod",
-          directory: { recurse: false, include: "image-factory.yaml" },
+          directory: { recurse: true, include: "{project.yaml,shared.yaml,shared@*.yaml,repos/*.yaml}" },
         },
         destination: { server: "https://kubernetes.default.svc", namespace: "image-factory" },
         syncPolicy: {

@@ -29,6 +29,7 @@ beforeAll(async () => {
         delivery: settings.delivery,
         kargoProject: settings.kargoProject,
         manifests: sampleObjects(),
+        estate: { ...estateOf(images), bases: [] },
         githubProviders: providers,
         k8sProvider,
       });

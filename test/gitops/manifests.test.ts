@@ -2,17 +2,27 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
 import * as pulumi from "@pulumi/pulumi";
-import { MANIFEST_FILE, prepareManifests, renderManifestFile } from "../../src/gitops/manifests";
+import { type KubernetesObject, MANIFEST_FILE, MANIFEST_INCLUDE, MAX_MANIFEST_FILE_BYTES, type Placement, prepareManifests, renderManifestFiles } from "../../src/gitops/manifests";
+import { estatePlacement, repoGroup } from "../../src/gitops/placement";
+import { estateOf, exampleImages } from "../github/fixtures";
 import { GENERATED_HEADER } from "../../src/github/yaml";
 import { credentialsSecret, sampleObjects } from "./objects";
 
 const docsOf = (content: string, version: "1.1" | "1.2" = "1.1") => parseAllDocuments(content, { version }).map((d) => d.toJS());
 
-describe("the committed manifest file", () => {
-  it("is one multi-document file in delivery.path", () => {
-    expect(renderManifestFile(sampleObjects(), "kargo/prod").path).toBe(`kargo/prod/${MANIFEST_FILE}`);
-    expect(renderManifestFile(sampleObjects(), "kargo/").path).toBe(`kargo/${MANIFEST_FILE}`);
-    expect(renderManifestFile(sampleObjects(), ".").path).toBe(MANIFEST_FILE);
+/** Everything in one group: the file layout aside, what a committed file holds. */
+const together = (o: KubernetesObject): Placement => ({ group: "shared", unit: `${o.kind}/${o.metadata.name}` });
+function renderManifestFile(objects: readonly KubernetesObject[], folder: string) {
+  const files = renderManifestFiles(objects, folder, { placement: together });
+  expect(files).toHaveLength(1);
+  return files[0];
+}
+
+describe("a committed manifest file", () => {
+  it("is a multi-document file in delivery.path", () => {
+    expect(renderManifestFile(sampleObjects(), "kargo/prod").path).toBe("kargo/prod/shared.yaml");
+    expect(renderManifestFile(sampleObjects(), "kargo/").path).toBe("kargo/shared.yaml");
+    expect(renderManifestFile(sampleObjects(), ".").path).toBe("shared.yaml");
   });
 
   it("starts with the generated header and holds every object, cluster-scoped first", () => {
@@ -85,10 +95,97 @@ describe("what is never committed", () => {
     expect(() => prepareManifests([{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "" } }])).toThrow(/metadata.name/);
   });
 
-  it("an empty estate is a file with the header and no objects", () => {
-    const { content } = renderManifestFile([], "kargo");
-    expect(content.startsWith(`# ${GENERATED_HEADER}`)).toBe(true);
-    expect(docsOf(content).filter((d) => d !== null)).toEqual([]);
-    expect(parse(content)).toBeNull();
+  it("an empty estate commits no file", () => {
+    expect(renderManifestFiles([], "kargo", { placement: together })).toEqual([]);
+  });
+});
+
+// Many images' objects in one group, with a small limit: the group is split into
+// power-of-two shards by a hash of the image, and no shard is over the limit.
+const many = (n: number, pad = 400): KubernetesObject[] =>
+  Array.from({ length: n }, (_, i) => [
+    { apiVersion: "v1", kind: "Stage", metadata: { name: `rebuild-i${i}`, namespace: "n" }, spec: { pad: "x".repeat(pad) } },
+    { apiVersion: "v1", kind: "Warehouse", metadata: { name: `image-i${i}`, namespace: "n" }, spec: { pad: "y".repeat(pad) } },
+  ]).flat();
+const byImage = (o: KubernetesObject): Placement => ({ group: "repos/acme/app", unit: o.metadata.name.replace(/^[a-z]+-/, "") });
+
+describe("the split into files", () => {
+  const placement = estatePlacement({ ...estateOf(exampleImages()), bases: [] });
+
+  it("places cluster-scoped objects and the ProjectConfig in project, an image's objects in its repository's file, the rest in shared", () => {
+    const [warehouse, stage, project, projectConfig] = ["Warehouse", "Stage", "Project", "ProjectConfig"].map((k) => sampleObjects().find((o) => o.kind === k)!);
+    expect(placement(project)).toEqual({ group: "project", unit: "Project/image-factory" });
+    expect(placement(projectConfig)).toEqual({ group: "project", unit: "ProjectConfig/image-factory" });
+    expect(placement(stage)).toEqual({ group: "repos/acme/platform", unit: "uv" });
+    expect(placement(warehouse)).toEqual({ group: "shared", unit: "Warehouse/base-node-22-bookworm-slim" });
+    expect(repoGroup("Acme/Platform.Tools")).toBe("repos/acme/platform.tools");
+    expect(renderManifestFiles(sampleObjects(), "kargo", { placement }).map((f) => f.path)).toEqual(["kargo/project.yaml", "kargo/repos/acme/platform.yaml", "kargo/shared.yaml"]);
+  });
+
+  it("every per-image object name the Kargo builder gives finds its image; per-repository objects stay shared", () => {
+    for (const name of ["image-uv", "seen-image-uv", "rebuild-uv", "update-uv"]) {
+      expect(placement({ apiVersion: "v1", kind: "Stage", metadata: { name, namespace: "image-factory" } }), name).toEqual({ group: "repos/acme/platform", unit: "uv" });
+    }
+    expect(placement({ apiVersion: "v1", kind: "Stage", metadata: { name: "rebuild-report-worker", namespace: "n" } }).group).toBe("repos/acme/data-tools");
+    expect(placement({ apiVersion: "v1", kind: "Warehouse", metadata: { name: "source-acme-platform-main", namespace: "n" } }).group).toBe("shared");
+  });
+
+  it("splits a group over the limit into shards, keeping each image's objects in one", () => {
+    const files = renderManifestFiles(many(200), "kargo", { placement: byImage, maxBytes: 16 * 1024 });
+    const shards = Number(/-of-(\d+)\.yaml$/.exec(files[0].path)![1]);
+    expect(Number.isInteger(Math.log2(shards))).toBe(true);
+    expect(files.length).toBeLessThanOrEqual(shards);
+    expect(files.length).toBeGreaterThan(4);
+    for (const f of files) {
+      expect(f.path).toMatch(/^kargo\/repos\/acme\/app@\d+-of-\d+\.yaml$/);
+      expect(Buffer.byteLength(f.content), f.path).toBeLessThanOrEqual(16 * 1024);
+      const units = new Set(docsOf(f.content).map((d) => String(d.metadata.name).replace(/^[a-z]+-/, "")));
+      for (const other of files.filter((g) => g !== f)) for (const d of docsOf(other.content)) expect(units.has(String(d.metadata.name).replace(/^[a-z]+-/, ""))).toBe(false);
+    }
+    expect(files.flatMap((f) => docsOf(f.content)).length).toBe(400);
+  });
+
+  it("a change to one image's objects rewrites one file, and the layout is the same for any order", () => {
+    const before = renderManifestFiles(many(200), "kargo", { placement: byImage, maxBytes: 16 * 1024 });
+    const changed = many(200);
+    (changed[2 * 57].spec as { pad: string }).pad = "z".repeat(400);
+    const after = renderManifestFiles([...changed].reverse(), "kargo", { placement: byImage, maxBytes: 16 * 1024 });
+    expect(after.map((f) => f.path)).toEqual(before.map((f) => f.path));
+    expect(after.filter((f, i) => f.content !== before[i].content)).toHaveLength(1);
+  });
+
+  it("stays one file per group well under the real limit, and refuses an image too big for any file", () => {
+    expect(renderManifestFiles(many(200), "kargo", { placement: byImage }).map((f) => f.path)).toEqual(["kargo/repos/acme/app.yaml"]);
+    expect(MAX_MANIFEST_FILE_BYTES).toBe(512 * 1024);
+    expect(() => renderManifestFiles(many(1, 20_000), "kargo", { placement: byImage, maxBytes: 16 * 1024 })).toThrow(/the objects of i0 take \d+ bytes, more than one manifest file may hold/);
+  });
+
+  it("refuses a group that is not a path the Application reads", () => {
+    expect(() => renderManifestFiles(sampleObjects(), "kargo", { placement: () => ({ group: "../x", unit: "u" }) })).toThrow(/not a manifest group/);
+  });
+});
+
+/**
+ * Argo CD matches `directory.include` with gobwas/glob compiled without separators
+ * (util/glob/glob.go Match, called from reposerver/repository/repository.go findManifests
+ * with the file's path relative to the Application's path). The subset used here: `*` is any
+ * run of characters including `/`, `{a,b}` is one of the alternatives, everything else literal.
+ */
+function argoIncludeMatches(pattern: string, relPath: string): boolean {
+  const toRegex = (p: string): string =>
+    p.replace(/\{([^}]*)\}|\*|[^{*]+/g, (m, alts: string | undefined) => (alts !== undefined ? `(?:${alts.split(",").map(toRegex).join("|")})` : m === "*" ? ".*" : m.replace(/[.+?^$()|[\]\\/@-]/g, "\\$&")));
+  return new RegExp(`^${toRegex(pattern)}$`).test(relPath);
+}
+
+describe("the Application's include pattern", () => {
+  it("takes every file the split writes, and neither the single file of earlier versions nor strays", () => {
+    const files = [
+      ...renderManifestFiles(sampleObjects(), ".", { placement: estatePlacement({ ...estateOf(exampleImages()), bases: [] }) }),
+      ...renderManifestFiles(many(200), ".", { placement: byImage, maxBytes: 16 * 1024 }),
+      ...renderManifestFiles(many(200), ".", { placement: (o) => ({ group: "shared", unit: o.metadata.name }), maxBytes: 16 * 1024 }),
+    ];
+    expect(files.length).toBeGreaterThan(10);
+    for (const f of files) expect(argoIncludeMatches(MANIFEST_INCLUDE, f.path), f.path).toBe(true);
+    for (const stray of [MANIFEST_FILE, "kustomization.yaml", "notes.yaml", "shared-old.yaml", "other/x.yaml"]) expect(argoIncludeMatches(MANIFEST_INCLUDE, stray), stray).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 // The policies over what the program declares for the prod stack (GitOps delivery): the
-// Kargo objects are inside the manifest file committed to the state repository.
+// Kargo objects are inside the manifest files committed to the state repository.
 import { beforeAll, expect, it } from "vitest";
 import { criticalResourcesProtected, kargoDurationsValid, kargoProjectDeclared, manifestObjects, repositoryFilesScoped, secretsAreSecret } from "../../policy/policies";
 import { checkResources, checkStack, type Resource } from "./helpers";
@@ -30,6 +30,8 @@ it("fails the file policy when the Argo CD Application syncs another folder", as
     r.type === "kubernetes:argoproj.io/v1alpha1:Application" ? { ...r, props: { ...r.props, spec: { ...(r.props.spec as object), source: { path: "elsewhere" } } } } : r,
   );
   const found = await checkStack(repositoryFilesScoped, moved);
-  expect(found).toHaveLength(1);
-  expect(found[0]).toContain("clusters/prod/kargo/image-factory.yaml, outside .github/workflows/ and the GitOps folders (elsewhere)");
+  // Every committed manifest file: project.yaml, shared.yaml and one per source repository.
+  expect(found.length).toBeGreaterThan(2);
+  for (const f of found) expect(f).toMatch(/clusters\/prod\/kargo\/(project|shared|repos\/[^,]+)\.yaml, outside \.github\/workflows\/ and the GitOps folders \(elsewhere\)/);
+  expect(found.some((f) => f.includes("clusters/prod/kargo/project.yaml,"))).toBe(true);
 });

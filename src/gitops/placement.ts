@@ -1,0 +1,33 @@
+/**
+ * Which committed file each Kargo object goes to (see manifests.ts): objects of an image go
+ * to the file of the image's source repository, cluster-scoped objects and the ProjectConfig
+ * to `project.yaml`, the rest (per-base objects) to `shared.yaml`.
+ *
+ * An object's image is found by name: every per-image name the Kargo builder gives
+ * (EstateNames' functions of an image name) is indexed. An object whose name is not among
+ * them is placed in `shared`, which is still correct, only less tidy.
+ */
+import { estateNames } from "../kargo/names";
+import type { Estate } from "../model/types";
+import type { KubernetesObject, Placement } from "./manifests";
+
+export function repoGroup(repo: string): string {
+  const [owner, name] = repo.toLowerCase().split("/");
+  return `repos/${owner}/${name}`;
+}
+
+export function estatePlacement(estate: Pick<Estate, "images" | "bases">): (object: KubernetesObject) => Placement {
+  const names = estateNames(estate.bases);
+  // Every function of EstateNames maps an image name to the name of one of its objects.
+  const perImage = Object.values(names).filter((v): v is (image: string) => string => typeof v === "function");
+  const imageOf = new Map<string, { image: string; repo: string }>();
+  for (const node of estate.images) {
+    for (const nameOf of perImage) imageOf.set(nameOf(node.spec.name), { image: node.spec.name, repo: node.spec.source.repo });
+  }
+  return (object) => {
+    if (object.metadata.namespace === undefined || object.kind === "ProjectConfig") return { group: "project", unit: `${object.kind}/${object.metadata.name}` };
+    const owner = imageOf.get(object.metadata.name);
+    if (owner) return { group: repoGroup(owner.repo), unit: owner.image };
+    return { group: "shared", unit: `${object.kind}/${object.metadata.name}` };
+  };
+}
