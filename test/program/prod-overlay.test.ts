@@ -35,10 +35,10 @@ beforeAll(async () => {
   }));
 });
 
-/** The Kargo objects prod commits for Argo CD. */
+/** The Kargo objects prod commits for Argo CD, across its manifest files. */
 function manifests(): Array<{ kind: string; metadata: { name: string }; spec?: Record<string, unknown> }> {
-  const file = resources.find((r) => r.type === "github:index/repositoryFile:RepositoryFile" && String(r.inputs.file).startsWith("clusters/prod/kargo/"))!;
-  return parseAllDocuments(String(file.inputs.content)).map((d) => d.toJS());
+  const files = resources.filter((r) => r.type === "github:index/repositoryFile:RepositoryFile" && String(r.inputs.file).startsWith("clusters/prod/kargo/"));
+  return files.flatMap((file) => parseAllDocuments(String(file.inputs.content)).map((d) => d.toJS()));
 }
 
 it("enrolls what stacks/prod.yaml enrolls: every image but e2e-runner", () => {
