@@ -1,10 +1,23 @@
 /**
- * Scale benchmark (not a test): renders generated estates of 1,000 images over 200 bases and
- * 10,000 images over 2,000 bases, each render in its own process, and prints wall time and
- * peak memory (RSS). The 10,000-image render must take no more than 12 times the 1,000-image
- * one; a bigger ratio means superlinear work somewhere.
+ * Scale benchmark (not a test): renders generated estates (bench/generated-estate.ts) of
+ * 1,000 images over 200 bases in 50 repositories and 10,000 images over 2,000 bases in 500
+ * repositories, for the dev stack (direct delivery) and the prod stack (GitOps), each render
+ * in its own process, and reports what the real engines will pay:
  *
- *   npx tsx bench/scale-bench.ts [--runs N] [--plan]
+ *  - Pulumi resources, Kubernetes objects (with Secrets), files committed to GitHub;
+ *  - GitHub write requests of a first `up` and of a change to the workflow template:
+ *    terraform-provider-github (v6.13.0, github/resource_github_repository_file.go) sends
+ *    one PUT per file created (resourceGithubRepositoryFileCreate → CreateFile) or updated
+ *    (…Update → UpdateFile) and one DELETE per file removed, and by default waits 1 s after
+ *    every write, serializing all requests of a provider (github/transport.go
+ *    RateLimitTransport, write_delay_ms 1000, parallel_requests false);
+ *  - the largest Kubernetes object and the largest committed file, in bytes;
+ *  - render wall time and peak memory (RSS).
+ *
+ * The 10,000-image render must take no more than 12 times the 1,000-image one; a bigger ratio
+ * means superlinear work somewhere.
+ *
+ *   npx tsx bench/scale-bench.ts [--runs N] [--plan] [--sizes 1000,10000]
  *
  * --plan also times `image-factory plan` (render plus the estate, graph and fan-out).
  */
@@ -12,81 +25,18 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { type Lock, LOCK_FILE_NAME, lockInputsOf, serializeLock } from "../src/analysis/lock";
-import { parseImagesText } from "../src/config/images";
+import { type EstateSize, generateEstate } from "./generated-estate";
 
 const ROOT = path.resolve(__dirname, "..");
 const BIN = path.join(ROOT, "bin", "image-factory.js");
 
-interface Size {
-  images: number;
-  bases: number;
-}
-
-const SIZES: Size[] = [
-  { images: 1000, bases: 200 },
-  { images: 10000, bases: 2000 },
+const SIZES: EstateSize[] = [
+  { images: 1000, bases: 200, repos: 50 },
+  { images: 10000, bases: 2000, repos: 500 },
 ];
-const REGISTRIES = ["docker.io/library", "ghcr.io/upstream", "quay.io/upstream", "gcr.io/distroless", "public.ecr.aws/upstream"];
 const MAX_RATIO = 12;
-
-/** A deterministic pseudo-random sequence, so every run benchmarks the same estate. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
-/**
- * images.yaml and a matching lock. Like a real estate, base use is skewed (half the images
- * share the 20 most popular bases), some images are built on other managed images, a few
- * keep their own workflow or wait for a person.
- */
-export function generateEstate(size: Size, dir: string): { images: string; state: string } {
-  const rand = random(size.images * 7919 + size.bases);
-  const baseRef = (i: number) => `${REGISTRIES[i % REGISTRIES.length]}/base-${i}:${1 + (i % 9)}.${i % 7}`;
-  const pickBase = () => (rand() < 0.5 ? Math.floor(rand() * Math.min(20, size.bases)) : Math.floor(rand() * size.bases));
-  const repos = Math.max(1, Math.floor(size.images / 20));
-  const lines: string[] = [];
-  const froms: string[][] = [];
-  for (let i = 0; i < size.images; i++) {
-    const name = `img-${String(i).padStart(5, "0")}`;
-    const from: string[] = [];
-    // One in ten is built on an earlier managed image (a chain), the rest on a base.
-    if (i > 10 && rand() < 0.1) from.push(`ghcr.io/acme/img-${String(Math.floor(rand() * i)).padStart(5, "0")}:1.0.0`);
-    else from.push(baseRef(pickBase()));
-    if (rand() < 0.3) from.push(baseRef(pickBase()));
-    froms.push(from);
-    lines.push(
-      `- name: ${name}`,
-      `  repository: acme/${name}`,
-      `  source:`,
-      `    repo: acme/repo-${i % repos}`,
-      `    dockerfile: ${name}/Dockerfile`,
-      ...(i % 17 === 0 ? [`    workflow: ${name}.yml`, `    workflowInputs: [version_bump, triggered_by, base_image, base_digest]`] : []),
-      `  rebuildDelay: ${1 + (i % 7)}d`,
-      ...(i % 50 === 0 ? ["  autoRebuild: false"] : []),
-      ...(i % 10 === 0 ? ["  updates:", `    - repo: acme/deploy-${i % 5}`, `      path: apps/${name}`, "      type: kustomize-set-image"] : []),
-    );
-  }
-  const text = `${lines.join("\n")}\n`;
-  const file = path.join(dir, "images.yaml");
-  fs.writeFileSync(file, text);
-  const parsed = parseImagesText(text, "images.yaml");
-  const lock: Lock = { images: {}, bases: {} };
-  parsed.images.forEach((spec, i) => {
-    const refs = [...new Set(froms[i])].sort();
-    lock.images[spec.name] = {
-      inputs: lockInputsOf(spec),
-      bases: refs.map((reference, j) => ({ reference, runtime: j === 0 || froms[i][0] === reference, line: j + 1 })),
-      unresolved: [],
-    };
-  });
-  fs.writeFileSync(path.join(dir, LOCK_FILE_NAME), serializeLock(lock));
-  return { images: file, state: dir };
-}
+/** GitHub's secondary limit on content-creating requests (REST API docs, "Rate limits"). */
+const CONTENT_WRITES_PER_HOUR = 500;
 
 interface Measurement {
   wallSeconds: number;
@@ -119,41 +69,115 @@ function median(values: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
+interface Figures {
+  resources: number;
+  kubernetesObjects: number;
+  githubFiles: number;
+  workflowFiles: number;
+  /** First `up`: one PUT per GitHub resource (files, settings). */
+  firstUpWrites: number;
+  /** A change to the workflow template: one PUT per generated workflow file. */
+  templateChangeWrites: number;
+  largestObjectBytes: number;
+  largestFileBytes: number;
+}
+
+function figuresOf(out: string, gitops: boolean): Figures {
+  const files = listFiles(out);
+  const resources = JSON.parse(fs.readFileSync(path.join(out, "resources.json"), "utf8")) as Array<{ type: string }>;
+  const githubFiles = files.filter((f) => f.startsWith("github/"));
+  const workflowFiles = githubFiles.filter((f) => /^github\/[^/]+\/[^/]+\/\.github\/workflows\//.test(f));
+  const size = (f: string) => fs.statSync(path.join(out, f)).size;
+  // Direct: one file per object. GitOps: the objects are documents of the committed files.
+  let objectSizes: number[];
+  if (gitops) {
+    const manifests = githubFiles.filter((f) => !workflowFiles.includes(f));
+    objectSizes = manifests.flatMap((f) => fs.readFileSync(path.join(out, f), "utf8").split(/^---\n/m).slice(1).map((d) => Buffer.byteLength(d)));
+    objectSizes.push(...files.filter((f) => f.startsWith("kubernetes/")).map(size));
+  } else {
+    objectSizes = files.filter((f) => f.startsWith("kubernetes/")).map(size);
+  }
+  const githubResources = resources.filter((r) => r.type.startsWith("github:index/")).length;
+  return {
+    resources: resources.length,
+    kubernetesObjects: objectSizes.length,
+    githubFiles: githubFiles.length,
+    workflowFiles: workflowFiles.length,
+    firstUpWrites: githubResources,
+    templateChangeWrites: workflowFiles.length,
+    largestObjectBytes: Math.max(...objectSizes),
+    largestFileBytes: Math.max(...githubFiles.map(size)),
+  };
+}
+
 function main(): number {
-  const runs = Number(process.argv[process.argv.indexOf("--runs") + 1]) || 1;
+  const arg = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
+  const runs = Number(arg("--runs")) || 1;
   const withPlan = process.argv.includes("--plan");
-  const results: Array<{ size: Size; render: Measurement; plan?: Measurement; files: number }> = [];
-  for (const size of SIZES) {
+  const only = arg("--sizes")?.split(",").map(Number);
+  const sizes = only ? SIZES.filter((s) => only.includes(s.images)) : SIZES;
+  const results: Array<{ size: EstateSize; render: Measurement; plan?: Measurement }> = [];
+  for (const size of sizes) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `if-bench-${size.images}-`));
     const estate = generateEstate(size, dir);
+    // prod's overlay names images of the example estate; the generated estate gets none.
+    const overlay = path.join(dir, "overlay.yaml");
+    fs.writeFileSync(overlay, "{}\n");
     const renders: Measurement[] = [];
-    let files = 0;
-    for (let i = 0; i < runs; i++) {
-      const out = path.join(dir, `render-${i}`);
-      renders.push(measure(["render", "--images", estate.images, "--state", estate.state, "--out", out]));
-      files = countFiles(out);
+    const figures: Record<string, Figures | string> = {};
+    for (const stack of ["dev", "prod"]) {
+      for (let i = 0; i < runs; i++) {
+        const out = path.join(dir, `render-${stack}-${i}`);
+        try {
+          const m = measure(["render", "--stack", stack, "--images", estate.images, "--state", estate.state, "--config", `image-factory:overlay=${overlay}`, "--out", out]);
+          if (stack === "dev") renders.push(m);
+          figures[stack] = figuresOf(out, stack === "prod");
+        } catch (e) {
+          // Only the direct render times the bound; a refused GitOps render is a finding to print.
+          if (stack === "dev") throw e;
+          figures[stack] = String((e as Error).message).split("\n").filter((l) => l.includes("error")).slice(0, 2).join(" ") || String(e);
+        }
+        fs.rmSync(out, { recursive: true, force: true });
+      }
     }
     const render = { wallSeconds: median(renders.map((m) => m.wallSeconds)), peakRssMb: Math.max(...renders.map((m) => m.peakRssMb)) };
     const plan = withPlan ? measure(["plan", "--images", estate.images, "--state", estate.state, "--format", "json"]) : undefined;
-    results.push({ size, render, plan, files });
+    results.push({ size, render, plan });
     process.stdout.write(
-      `${String(size.images).padStart(6)} images / ${String(size.bases).padStart(5)} bases: render ${render.wallSeconds.toFixed(1).padStart(6)} s, ` +
-        `peak ${render.peakRssMb.toFixed(0).padStart(5)} MB, ${files} files` +
+      `${String(size.images).padStart(6)} images / ${String(size.bases).padStart(5)} bases / ${size.repos} repos: ` +
+        `render (dev) ${render.wallSeconds.toFixed(1)} s, peak ${render.peakRssMb.toFixed(0)} MB` +
         (plan ? `; plan ${plan.wallSeconds.toFixed(1)} s, peak ${plan.peakRssMb.toFixed(0)} MB` : "") +
         "\n",
     );
+    for (const [stack, f] of Object.entries(figures)) {
+      if (typeof f === "string") {
+        process.stdout.write(`  ${stack} (gitops): refused: ${f}\n`);
+        continue;
+      }
+      const hours = (w: number) => `${(w / 3600).toFixed(2)} h at 1 s per write, ${Math.ceil(w / CONTENT_WRITES_PER_HOUR)} h of GitHub's ${CONTENT_WRITES_PER_HOUR}/h`;
+      process.stdout.write(
+        `  ${stack} (${stack === "dev" ? "direct" : "gitops"}): ${f.resources} Pulumi resources, ${f.kubernetesObjects} Kubernetes objects, ` +
+          `${f.githubFiles} GitHub files (${f.workflowFiles} workflows); writes: first up ${f.firstUpWrites} (${hours(f.firstUpWrites)}), ` +
+          `template change ${f.templateChangeWrites}; largest object ${f.largestObjectBytes} B, largest committed file ${f.largestFileBytes} B\n`,
+      );
+    }
     fs.rmSync(dir, { recursive: true, force: true });
   }
+  if (results.length < 2) return 0;
   const ratio = results[1].render.wallSeconds / results[0].render.wallSeconds;
   const ok = ratio <= MAX_RATIO;
   process.stdout.write(`10,000 / 1,000 wall time: ${ratio.toFixed(1)}x (limit ${MAX_RATIO}x): ${ok ? "ok" : "SUPERLINEAR"}\n`);
   return ok ? 0 : 1;
 }
 
-function countFiles(dir: string): number {
-  let n = 0;
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) n += e.isDirectory() ? countFiles(path.join(dir, e.name)) : 1;
-  return n;
+function listFiles(dir: string, rel = ""): string[] {
+  const out: string[] = [];
+  for (const e of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+    const child = rel ? `${rel}/${e.name}` : e.name;
+    if (e.isDirectory()) out.push(...listFiles(dir, child));
+    else out.push(child);
+  }
+  return out;
 }
 
 if (require.main === module) process.exitCode = main();

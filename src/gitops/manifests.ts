@@ -18,6 +18,7 @@
  * Output that could hold one) is rejected with an error.
  */
 import { createHash } from "node:crypto";
+import { UserError } from "../config/errors";
 import { GENERATED_HEADER, toYaml, toYamlStream } from "../github/yaml";
 
 /** A Kubernetes object as plain data. */
@@ -198,7 +199,13 @@ export function renderManifestFiles(objects: readonly KubernetesObject[], folder
       const unitBytes = new Map<string, number>();
       for (const d of docs) unitBytes.set(d.unit, (unitBytes.get(d.unit) ?? 0) + d.bytes);
       const [unit, bytes] = [...unitBytes.entries()].sort((a, b) => b[1] - a[1])[0];
-      if (bytes > budget) throw new Error(`the objects of ${unit} take ${bytes} bytes, more than one manifest file may hold (${maxBytes})`);
+      if (bytes > budget) {
+        // Not a defect to report with a stack trace: the estate is too big for GitOps delivery as built.
+        throw UserError.of(
+          `the objects of ${unit} take ${bytes} bytes, more than one manifest file may hold (${maxBytes}); GitHub's contents API serves files up to 1 MB and etcd stores objects up to 1.5 MiB`,
+          "delivery",
+        );
+      }
       shards *= 2;
     }
     const byShard = new Map<number, string[]>();

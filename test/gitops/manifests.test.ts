@@ -6,6 +6,7 @@ import { type KubernetesObject, MANIFEST_FILE, MANIFEST_INCLUDE, MAX_MANIFEST_FI
 import { estatePlacement, repoGroup } from "../../src/gitops/placement";
 import { estateOf, exampleImages } from "../github/fixtures";
 import { GENERATED_HEADER } from "../../src/github/yaml";
+import { UserError } from "../../src/config/errors";
 import { credentialsSecret, sampleObjects } from "./objects";
 
 const docsOf = (content: string, version: "1.1" | "1.2" = "1.1") => parseAllDocuments(content, { version }).map((d) => d.toJS());
@@ -157,6 +158,7 @@ describe("the split into files", () => {
   it("stays one file per group well under the real limit, and refuses an image too big for any file", () => {
     expect(renderManifestFiles(many(200), "kargo", { placement: byImage }).map((f) => f.path)).toEqual(["kargo/repos/acme/app.yaml"]);
     expect(MAX_MANIFEST_FILE_BYTES).toBe(512 * 1024);
+    expect(() => renderManifestFiles(many(1, 20_000), "kargo", { placement: byImage, maxBytes: 16 * 1024 })).toThrow(UserError);
     expect(() => renderManifestFiles(many(1, 20_000), "kargo", { placement: byImage, maxBytes: 16 * 1024 })).toThrow(/the objects of i0 take \d+ bytes, more than one manifest file may hold/);
   });
 
