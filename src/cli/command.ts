@@ -72,3 +72,33 @@ export function lazy<T>(viaRequire: () => T, viaImport: () => Promise<T>): Promi
   const hasTsHook = typeof require !== "undefined" && require.extensions !== undefined && ".ts" in require.extensions;
   return hasTsHook ? Promise.resolve(viaRequire()) : viaImport();
 }
+
+/** Whether to colour output: both streams are terminals, NO_COLOR (https://no-color.org) is unset or empty, TERM is not dumb. */
+export function colorEnabled(env: Record<string, string | undefined>, stdoutTTY: boolean, stderrTTY: boolean): boolean {
+  return stdoutTTY && stderrTTY && !env.NO_COLOR && env.TERM !== "dumb";
+}
+
+const COLORS = { red: 31, green: 32, yellow: 33, bold: 1, dim: 2 } as const;
+
+/** `text` in a colour when the io shows colour; unchanged otherwise. */
+export function paint(io: Pick<CliIO, "color">, color: keyof typeof COLORS, text: string): string {
+  return io.color ? `\u001b[${COLORS[color]}m${text}\u001b[0m` : text;
+}
+
+/**
+ * A one-line progress display on stderr while `work` runs, on a terminal only (and not with
+ * --quiet): the step and the seconds elapsed, redrawn each second and cleared at the end.
+ */
+export async function withProgress<T>(io: Pick<CliIO, "isTTY" | "quiet" | "stderr">, label: string, work: () => Promise<T>, tick = 1000): Promise<T> {
+  if (!io.isTTY || io.quiet) return work();
+  const started = Date.now();
+  const draw = () => io.stderr(`\r\u001b[2K${label}… ${Math.round((Date.now() - started) / 1000)}s`);
+  draw();
+  const timer = setInterval(draw, tick);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+    io.stderr("\r\u001b[2K");
+  }
+}

@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { formatProblem, isUserError } from "../config/errors";
-import { type CliIO, type Command, FALLBACK_STACK, lazy, PACKAGE_ROOT, STACK_ENV, UsageError } from "./command";
+import { type CliIO, type Command, colorEnabled, FALLBACK_STACK, lazy, PACKAGE_ROOT, paint, STACK_ENV, UsageError } from "./command";
 import { closest } from "./suggest";
 
 type CommandModule = Record<string, unknown>;
@@ -81,8 +81,7 @@ export function defaultIO(): CliIO {
     isTTY: Boolean(process.stderr.isTTY),
     env: process.env,
     ...(process.stdout.isTTY ? { columns: process.stdout.columns } : {}),
-    // https://no-color.org: any non-empty NO_COLOR turns colour off.
-    color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR && process.env.TERM !== "dumb",
+    color: colorEnabled(process.env, Boolean(process.stdout.isTTY), Boolean(process.stderr.isTTY)),
   };
 }
 
@@ -133,7 +132,7 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
     }
     if (isUserError(e)) {
       io.stderr(`${e.problems.map(formatProblem).join("\n")}\n`);
-      io.stderr(`${e.problems.length} problem${e.problems.length === 1 ? "" : "s"} found.\n`);
+      io.stderr(`${paint(io, "red", `${e.problems.length} problem${e.problems.length === 1 ? "" : "s"} found.`)}\n`);
       return 1;
     }
     throw e;

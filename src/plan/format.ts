@@ -15,16 +15,18 @@ export interface MarkdownLimits {
   warnings: number;
 }
 
-const LIMITS: MarkdownLimits = { changes: 60, patches: 8, patchLines: 40, fanOut: 15, warnings: 30 };
+const LIMITS: MarkdownLimits = { changes: 60, patches: 25, patchLines: 60, fanOut: 15, warnings: 30 };
 
 export interface MarkdownOptions {
   /** The terminal's width: tables wider than this are cut to fit (undefined: no limit). */
   columns?: number;
 }
 
-export function formatMarkdown(plan: Plan, limits: MarkdownLimits = LIMITS, _options: MarkdownOptions = {}): string {
+export function formatMarkdown(plan: Plan, limits: MarkdownLimits = LIMITS, options: MarkdownOptions = {}): string {
+  const tbl = (header: readonly string[], rows: ReadonlyArray<readonly string[]>) => table(header, rows, options.columns);
   const out: string[] = [];
   out.push(`## image-factory plan: stack \`${plan.stack}\``, "");
+  out.push(plan.summary, "");
   const imgs = plan.images.enrolled === plan.images.listed ? `${plural(plan.images.enrolled, "image")}` : `${plan.images.enrolled} of ${plural(plan.images.listed, "image")}`;
   out.push(
     `${imgs} in ${plural(plan.images.repositories, "repository", "repositories")} from \`${plan.images.file}\`` +
@@ -44,19 +46,15 @@ export function formatMarkdown(plan: Plan, limits: MarkdownLimits = LIMITS, _opt
     if (c.list.length === 0) {
       out.push(`No changes: ${c.unchanged === 1 ? "the 1 resource is" : `all ${c.unchanged} resources are`} the same.`, "");
     } else {
-      out.push(`**${c.added} to add, ${c.changed} to change, ${c.removed} to remove** (${c.unchanged} unchanged)`, "");
+      out.push(`**${c.added} to add, ${c.changed} to change, ${c.replaced ? `${c.replaced} to replace, ` : ""}${c.removed} to remove** (${c.unchanged} unchanged)`, "");
       const shown = c.list.slice(0, limits.changes);
-      out.push(
-        ...table(
-          ["", "Resource", "Type", "What changes"],
-          shown.map((ch) => [symbol(ch.op), ch.label, typeOf(ch.type), ch.op === "change" ? summarizeFields(ch.fields ?? []) : ch.op === "add" ? "new" : "deleted"]),
-        ),
-      );
+      out.push(...tbl(["", "Resource", "Type", "What changes"], shown.map((ch) => [symbol(ch.op), ch.label, typeOf(ch.type), whatChanges(ch)])));
       if (c.list.length > shown.length) out.push("", `… and ${c.list.length - shown.length} more (see \`--format json\`).`);
       out.push("");
-      const patches = c.list.flatMap((ch) => (ch.fields ?? []).filter((f) => f.patch).map((f) => ({ ch, f })));
-      for (const { ch, f } of patches.slice(0, limits.patches)) out.push(...patchBlock(ch, f, limits.patchLines));
-      if (patches.length > limits.patches) out.push(`… and ${patches.length - limits.patches} more text diffs.`, "");
+      // Every changed field in full, per resource, folded: long values and lists read whole.
+      const detailed = c.list.filter((ch) => (ch.fields ?? []).length > 0);
+      for (const ch of detailed.slice(0, limits.patches)) out.push(...detailsBlock(ch, limits.patchLines));
+      if (detailed.length > limits.patches) out.push(`… and ${detailed.length - limits.patches} more changed resources in full (see \`--format json\`).`, "");
     }
   } else {
     out.push(`### Resources`, "");
@@ -64,16 +62,29 @@ export function formatMarkdown(plan: Plan, limits: MarkdownLimits = LIMITS, _opt
       `${plural(plan.resources.total, "resource")}: ${plural(plan.resources.kubernetesObjects, "Kubernetes object")}, ${plural(plan.resources.githubFiles, "file")} committed to GitHub.`,
       "",
     );
-    out.push(...table(["Type", "Count"], plan.resources.byType.map((t) => [t.type, String(t.count)])), "");
+    out.push(...tbl(["Type", "Count"], plan.resources.byType.map((t) => [t.type, String(t.count)])), "");
   }
 
   // ---- Rebuild graph
   out.push("### Rebuild graph", "");
+  const legend = "Bases on the left; an arrow is a rebuild trigger; dashed: waits for a manual promotion (autoRebuild false)";
+  const marksLegend = plan.graph.marks ? "; green border: added, amber: changed, red: removed" : "";
+  if (plan.graph.partial) {
+    out.push(`The part of the graph this change touches: ${plan.graph.partial.shown} of ${plural(plan.graph.partial.total, "node")} (the changed nodes and their direct neighbours).`, "");
+  }
   if (plan.graph.mermaid) {
     out.push("```mermaid", plan.graph.mermaid, "```", "");
-    out.push("Bases on the left; an arrow is a rebuild trigger; dashed: waits for a manual promotion (autoRebuild false).", "");
-  } else {
-    out.push(`${plural(plan.graph.bases, "base")} and ${plural(plan.graph.images, "image")} with ${plural(plan.graph.edges, "trigger")}: too large to draw; see the table below.`, "");
+    out.push(`${legend}${marksLegend}.`, "");
+  }
+  if (plan.graph.overview) {
+    out.push(
+      `${plural(plan.graph.bases, "base")} and ${plural(plan.graph.images, "image")} with ${plural(plan.graph.edges, "trigger")}: the whole graph is too large to draw. Overview: bases by registry → images by source repository (arrows: images triggered).`,
+      "",
+      "```mermaid",
+      plan.graph.overview,
+      "```",
+      "",
+    );
   }
 
   // ---- Fan-out
@@ -91,7 +102,7 @@ export function formatMarkdown(plan: Plan, limits: MarkdownLimits = LIMITS, _opt
       f.held.length ? list(f.held, 3) : "–",
     ]);
     const header = ["Base", "Rebuilds directly", "Images rebuilt", "Build dispatches", ...(plan.analysis ? ["Analyze runs"] : []), "Update PRs", "Waiting for a person"];
-    out.push(...table(header, rows));
+    out.push(...tbl(header, rows));
     if (plan.fanOut.length > limits.fanOut) out.push("", `… and ${plan.fanOut.length - limits.fanOut} more bases.`);
     out.push(
       "",
@@ -106,7 +117,7 @@ export function formatMarkdown(plan: Plan, limits: MarkdownLimits = LIMITS, _opt
 
   out.push("### Registry polling", "");
   out.push(
-    ...table(
+    ...tbl(
       ["Registry", "Warehouses", "Interval", "Requests/hour", "Budget", "Known limit/hour", "Status"],
       plan.registries.map((r) => [
         r.registry,
@@ -171,11 +182,20 @@ export function formatJson(plan: Plan): string {
   return `${JSON.stringify(plan, null, 2)}\n`;
 }
 
+function whatChanges(ch: ResourceChange): string {
+  if (ch.op === "add") return "new";
+  if (ch.op === "remove") return "deleted";
+  const fields = summarizeFields(ch.fields ?? []);
+  if (ch.op !== "replace") return fields;
+  const why = ch.replaces ? `**replaced** (was ${ch.replaces.label})` : `**replaced**: ${(ch.replaceReasons ?? []).join("; ")}`;
+  return fields ? `${why}; ${fields}` : why;
+}
+
 function summarizeFields(fields: readonly FieldChange[]): string {
   const parts = fields.slice(0, 3).map((f) => {
     const p = `\`${f.path.replace(/^inputs\./, "")}\``;
     if (f.patch) return `${p}: +${f.patch.added} −${f.patch.removed} lines`;
-    if (f.before === undefined) return `${p}: set to ${value(f.after)}`;
+    if (f.before === undefined) return `${p}: ${/\]$/.test(f.path) ? "added" : "set to"} ${value(f.after)}`;
     if (f.after === undefined) return `${p}: removed (was ${value(f.before)})`;
     return `${p}: ${value(f.before)} → ${value(f.after)}`;
   });
@@ -189,16 +209,35 @@ function value(v: unknown): string {
   return `\`${short.replace(/`/g, "'")}\``;
 }
 
-function patchBlock(ch: ResourceChange, f: FieldChange, maxLines: number): string[] {
-  const lines = f.patch!.text.split("\n");
+/** A value in full, as one line of a diff block. */
+function fullValue(v: unknown): string {
+  return typeof v === "string" ? JSON.stringify(v) : JSON.stringify(v);
+}
+
+/** One resource's changed fields in full, folded in a <details>. */
+function detailsBlock(ch: ResourceChange, maxLines: number): string[] {
+  const lines: string[] = [];
+  for (const f of ch.fields ?? []) {
+    const where = f.path.replace(/^inputs\./, "");
+    const mark = f.replaces ? "  (forces replacement)" : "";
+    if (f.patch) {
+      lines.push(`@@ ${where} (+${f.patch.added} −${f.patch.removed})${mark}`, ...f.patch.text.split("\n"));
+      continue;
+    }
+    lines.push(`  ${where}${mark}`);
+    if (f.before !== undefined) lines.push(`- ${fullValue(f.before)}`);
+    if (f.after !== undefined) lines.push(`+ ${fullValue(f.after)}`);
+  }
   const body = lines.slice(0, maxLines);
-  if (lines.length > maxLines) body.push(`… ${lines.length - maxLines} more lines`);
-  // Four backticks: the diff may itself contain a Markdown fence.
-  return [`<details><summary>${escapeHtml(ch.label)}: ${escapeHtml(f.path)} (+${f.patch!.added} −${f.patch!.removed})</summary>`, "", "````diff", ...body, "````", "", "</details>", ""];
+  if (lines.length > maxLines) body.push(`… ${lines.length - maxLines} more lines (see --format json)`);
+  const what = ch.op === "replace" ? "replaced" : "changed";
+  const n = (ch.fields ?? []).length;
+  // Four backticks: a value may itself contain a Markdown fence.
+  return [`<details><summary>${escapeHtml(ch.label)}: ${what}, ${n} field${n === 1 ? "" : "s"}</summary>`, "", "````diff", ...body, "````", "", "</details>", ""];
 }
 
 function symbol(op: ResourceChange["op"]): string {
-  return op === "add" ? "+" : op === "change" ? "~" : "-";
+  return op === "add" ? "+" : op === "change" ? "~" : op === "replace" ? "±" : "-";
 }
 
 function typeOf(type: string): string {
@@ -212,10 +251,25 @@ function list(names: readonly string[], max: number): string {
   return names.length > max ? `${shown} +${names.length - max}` : shown;
 }
 
-/** A Markdown table with padded columns, so it also lines up in a terminal. */
-export function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string[] {
-  const cells = [header, ...rows].map((r) => r.map((c) => c.replace(/\|/g, "\\|").replace(/\n/g, " ")));
-  const widths = header.map((_, i) => Math.max(3, ...cells.map((r) => width(r[i] ?? ""))));
+/**
+ * A Markdown table with padded columns, so it also lines up in a terminal. With `columns`
+ * (a terminal's width), the widest column is cut with "…" until the table fits.
+ */
+export function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>, columns?: number): string[] {
+  let cells = [header, ...rows].map((r) => r.map((c) => c.replace(/\|/g, "\\|").replace(/\n/g, " ")));
+  let widths = header.map((_, i) => Math.max(3, ...cells.map((r) => width(r[i] ?? ""))));
+  if (columns !== undefined) {
+    // "| " + cells joined by " | " + " |": 3 characters per column plus 1.
+    const total = () => widths.reduce((n, w) => n + w + 3, 1);
+    while (total() > columns) {
+      const widest = widths.indexOf(Math.max(...widths));
+      const target = widths[widest] - (total() - columns);
+      const limit = Math.max(8, target);
+      if (limit >= widths[widest]) break;
+      cells = cells.map((r) => r.map((c, i) => (i === widest && width(c) > limit ? `${[...c].slice(0, limit - 1).join("")}…` : c)));
+      widths = header.map((_, i) => Math.max(3, ...cells.map((r) => width(r[i] ?? ""))));
+    }
+  }
   const line = (r: readonly string[]) => `| ${r.map((c, i) => c + " ".repeat(widths[i] - width(c))).join(" | ")} |`;
   return [line(cells[0]), `| ${widths.map((w) => "-".repeat(w)).join(" | ")} |`, ...cells.slice(1).map(line)];
 }

@@ -9,7 +9,7 @@ import { knownLimit, type RegistryPolling, registryPolling } from "../kargo/poll
 import type { Estate } from "../model/types";
 import type { RenderedResource, RenderResult } from "../render/render";
 import { diffResources, type ResourceChange, shortType } from "./diff";
-import { type FanOut, fanOut, mermaid } from "./graph";
+import { type FanOut, fanOut, type GraphMarks, rebuildGraph, shortBase } from "./graph";
 import { type LifecyclePlan, rebuildLifecycle } from "./lifecycle";
 
 export interface PlanInput {
@@ -23,7 +23,11 @@ export interface PlanInput {
   overlay?: string;
   /** The estate revision (promotion). */
   revision?: string;
-  base?: { shownAs: string; resources: readonly RenderedResource[]; stack?: string };
+  base?: { shownAs: string; resources: readonly RenderedResource[]; stack?: string; outputs?: Record<string, unknown> };
+  /** Above this many nodes the graph shows the part the change touches (default 80). */
+  maxNodes?: number;
+  /** This render's stack outputs (images and bases enrolled), to compare with the base's. */
+  outputs?: Record<string, unknown>;
   /** Whether the committed lock matches the Dockerfiles (checked when they are readable locally). */
   lock?: LockState;
 }
@@ -35,6 +39,15 @@ export interface LockState {
   command: string;
   /** Why it was not checked. */
   reason?: string;
+}
+
+export interface EstateChange {
+  imagesAdded: string[];
+  imagesRemoved: string[];
+  /** A base whose tag moved (same repository): how many images it rebuilds now. */
+  baseBumps: Array<{ from: string; to: string; images: number }>;
+  basesAdded: Array<{ base: string; images: number }>;
+  basesRemoved: string[];
 }
 
 export interface RegistryBudget extends RegistryPolling {
@@ -52,8 +65,20 @@ export interface Plan {
   promotion?: { from: string };
   delivery: string;
   resources: { total: number; byType: Array<{ type: string; count: number }>; kubernetesObjects: number; githubFiles: number };
-  changes?: { base: string; added: number; changed: number; removed: number; unchanged: number; list: ResourceChange[] };
-  graph: { mermaid?: string; bases: number; images: number; edges: number };
+  /** One paragraph a reviewer reads first. */
+  summary: string;
+  changes?: {
+    base: string;
+    added: number;
+    changed: number;
+    replaced: number;
+    removed: number;
+    unchanged: number;
+    list: ResourceChange[];
+    /** What the change does to the estate, when both renders list their images and bases. */
+    estate?: EstateChange;
+  };
+  graph: { mermaid?: string; partial?: { shown: number; total: number }; overview?: string; marks?: GraphMarks; bases: number; images: number; edges: number };
   fanOut: FanOut[];
   /** The rebuild Stages: what runs by itself, first sight, and how to re-run a failed rebuild. */
   lifecycle: LifecyclePlan;
@@ -85,13 +110,16 @@ export function buildPlan(input: PlanInput): Plan {
   if (input.base) {
     const strip = (list: readonly RenderedResource[]) => list.filter((r) => r.type !== "pulumi:pulumi:Stack");
     const diff = diffResources(strip(input.base.resources), resources);
+    const estateChange = compareEstates(input.base.outputs, input.outputs, fanOut(estate));
     changes = {
       base: input.base.shownAs,
       added: diff.changes.filter((c) => c.op === "add").length,
       changed: diff.changes.filter((c) => c.op === "change").length,
+      replaced: diff.changes.filter((c) => c.op === "replace").length,
       removed: diff.changes.filter((c) => c.op === "remove").length,
       unchanged: diff.unchanged,
       list: diff.changes,
+      ...(estateChange ? { estate: estateChange } : {}),
     };
   }
 
@@ -100,6 +128,7 @@ export function buildPlan(input: PlanInput): Plan {
     return note ? { ...p, limitNote: note } : p;
   });
   const fan = fanOut(estate);
+  const repositories = new Set(estate.images.map((i) => i.spec.source.repo.toLowerCase())).size;
 
   return {
     project: render.project,
@@ -108,8 +137,9 @@ export function buildPlan(input: PlanInput): Plan {
       file: input.imagesFile.file,
       enrolled: estate.images.length,
       listed: input.imagesFile.images,
-      repositories: new Set(estate.images.map((i) => i.spec.source.repo.toLowerCase())).size,
+      repositories,
     },
+    summary: changes ? changeSummary(changes) : stackSummary(estate.images.length, repositories, estate.bases.length, fan),
     ...(input.overlay ? { overlay: input.overlay } : {}),
     ...(input.revision ? { revision: input.revision } : {}),
     ...(input.lock ? { lock: input.lock } : {}),
@@ -123,7 +153,10 @@ export function buildPlan(input: PlanInput): Plan {
     },
     ...(changes ? { changes } : {}),
     graph: {
-      mermaid: mermaid(estate),
+      ...(() => {
+        const marks = changes ? graphMarks(changes, estate, input.outputs) : undefined;
+        return { ...rebuildGraph(estate, { ...(marks ? { marks } : {}), ...(input.maxNodes ? { maxNodes: input.maxNodes } : {}) }), ...(marks ? { marks } : {}) };
+      })(),
       bases: estate.bases.length,
       images: estate.images.length,
       edges: estate.images.reduce((n, i) => n + new Set(i.triggers.map((t) => (t.source.kind === "base" ? `b:${t.source.key}` : `i:${t.source.name}`))).size, 0),
@@ -179,6 +212,117 @@ function warningsOf(estate: Estate, registries: readonly RegistryBudget[], logs:
     }
   }
   return warnings;
+}
+
+/**
+ * Which graph nodes the change adds, changes and removes: images and bases from the estate
+ * comparison; an image is changed when a changed resource is its own (its name ends the
+ * resource's, or its generated workflow file).
+ */
+function graphMarks(c: NonNullable<Plan["changes"]>, estate: Estate, outputs: Record<string, unknown> | undefined): GraphMarks {
+  const e = c.estate;
+  const added = [...(e?.imagesAdded ?? []), ...(e?.basesAdded.map((b) => b.base) ?? []), ...(e?.baseBumps.map((b) => b.to) ?? [])];
+  const removed = [...(e?.imagesRemoved ?? []), ...(e?.basesRemoved ?? []), ...(e?.baseBumps.map((b) => b.from) ?? [])];
+  const workflows = new Map<string, string>();
+  const files = outputs?.workflowFiles;
+  if (files && typeof files === "object") {
+    for (const [image, where] of Object.entries(files as Record<string, unknown>)) {
+      // "owner/repo:branch:path" → the RepositoryFile label "owner/repo:path"
+      if (typeof where === "string") workflows.set(`${where.split(":")[0]}:${where.split(":").slice(2).join(":")}`, image);
+    }
+  }
+  const changed = new Set<string>();
+  const names = estate.images.map((n) => n.spec.name);
+  for (const ch of c.list) {
+    if (ch.op !== "change" && ch.op !== "replace") continue;
+    const viaWorkflow = workflows.get(ch.label);
+    if (viaWorkflow) changed.add(viaWorkflow);
+    const last = ch.label.split(/[\s/]/).pop() ?? "";
+    for (const name of names) if (last === name || last.endsWith(`-${name}`)) changed.add(name);
+  }
+  for (const a of added) changed.delete(a);
+  return { added, changed: [...changed].sort(cmp), removed };
+}
+
+/** Names in a sentence: up to `max`, then "and N more". */
+function names(list: readonly string[], max = 5): string {
+  if (list.length <= max) return list.join(", ");
+  return `${list.slice(0, max).join(", ")} and ${list.length - max} more`;
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** Without a base: what the stack is, and its widest fan-out. */
+function stackSummary(images: number, repositories: number, bases: number, fan: readonly FanOut[]): string {
+  const widest = fan[0];
+  const parts = [`${plural(images, "image")} in ${plural(repositories, "repository", "repositories")} rebuilt from ${plural(bases, "watched base")}.`];
+  if (widest && widest.rebuilt.length + widest.held.length > 0) {
+    parts.push(`The widest base, ${shortBase(widest.base)}, rebuilds ${plural(widest.rebuilt.length, "image")} when it moves${widest.held.length ? ` and holds ${widest.held.length} for a person` : ""}.`);
+  }
+  return parts.join(" ");
+}
+
+/** With a base: the estate change first (images, bases and what they set off), then resources. */
+function changeSummary(c: NonNullable<Plan["changes"]>): string {
+  const parts: string[] = [];
+  const e = c.estate;
+  if (e) {
+    if (e.imagesAdded.length) parts.push(`${plural(e.imagesAdded.length, "image")} enrolled (${names(e.imagesAdded)})`);
+    if (e.imagesRemoved.length) parts.push(`${plural(e.imagesRemoved.length, "image")} removed (${names(e.imagesRemoved)})`);
+    if (e.baseBumps.length) {
+      const affected = e.baseBumps.reduce((n, b) => n + b.images, 0);
+      parts.push(
+        `${plural(e.baseBumps.length, "base bump")} ${e.baseBumps.length === 1 ? "affects" : "affect"} ${plural(affected, "image")}: ` +
+          e.baseBumps.slice(0, 5).map((b) => `${shortBase(b.from)} → ${shortBase(b.to)} (${plural(b.images, "image")})`).join(", ") +
+          (e.baseBumps.length > 5 ? ` and ${e.baseBumps.length - 5} more` : ""),
+      );
+    }
+    if (e.basesAdded.length) parts.push(`${plural(e.basesAdded.length, "new base")} watched (${names(e.basesAdded.map((b) => `${shortBase(b.base)}: ${plural(b.images, "image")}`), 3)})`);
+    if (e.basesRemoved.length) parts.push(`${plural(e.basesRemoved.length, "base")} no longer watched (${names(e.basesRemoved.map(shortBase), 3)})`);
+  }
+  if (c.list.length === 0) {
+    parts.push("no resource changes");
+  } else {
+    const counts = [
+      c.added ? `${c.added} to add` : "",
+      c.changed ? `${c.changed} to change` : "",
+      c.replaced ? `**${c.replaced} to replace**` : "",
+      c.removed ? `${c.removed} to remove` : "",
+    ].filter(Boolean);
+    parts.push(`resources: ${counts.join(", ")}`);
+  }
+  const text = parts.join("; ");
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)}.`;
+}
+
+/** Images and bases of the two renders (their `images` and `bases` outputs), compared. */
+function compareEstates(base: Record<string, unknown> | undefined, head: Record<string, unknown> | undefined, fan: readonly FanOut[]): EstateChange | undefined {
+  const list = (o: Record<string, unknown> | undefined, key: string) => (Array.isArray(o?.[key]) && (o![key] as unknown[]).every((x) => typeof x === "string") ? (o![key] as string[]) : undefined);
+  const [baseImages, headImages, baseBases, headBases] = [list(base, "images"), list(head, "images"), list(base, "bases"), list(head, "bases")];
+  if (!baseImages || !headImages || !baseBases || !headBases) return undefined;
+  const reach = new Map(fan.map((f) => [f.base, f.rebuilt.length + f.held.length]));
+  const added = headBases.filter((b) => !baseBases.includes(b));
+  const removed = baseBases.filter((b) => !headBases.includes(b));
+  // A bump: the same repository (and platform) at another tag.
+  const repoOf = (key: string) => key.replace(/@(?=[a-z0-9]+\/)[^@]*$/, "").replace(/:[^:/@]+$/, "") + (key.match(/@[a-z0-9]+\/[^@]*$/)?.[0] ?? "");
+  const bumps: EstateChange["baseBumps"] = [];
+  const bumped = new Set<string>();
+  for (const to of added) {
+    const from = removed.find((r) => !bumped.has(r) && repoOf(r) === repoOf(to));
+    if (!from) continue;
+    bumped.add(from);
+    bumped.add(to);
+    bumps.push({ from, to, images: reach.get(to) ?? 0 });
+  }
+  return {
+    imagesAdded: headImages.filter((i) => !baseImages.includes(i)).sort(cmp),
+    imagesRemoved: baseImages.filter((i) => !headImages.includes(i)).sort(cmp),
+    baseBumps: bumps,
+    basesAdded: added.filter((b) => !bumped.has(b)).map((b) => ({ base: b, images: reach.get(b) ?? 0 })),
+    basesRemoved: removed.filter((b) => !bumped.has(b)),
+  };
 }
 
 export function fmt(n: number): string {

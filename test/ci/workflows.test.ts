@@ -14,7 +14,7 @@ const ROOT = path.resolve(__dirname, "..", "..");
 const DIR = path.join(ROOT, ".github", "workflows");
 const FILES = fs.readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f)).sort();
 
-type Step = { uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, unknown> };
+type Step = { name?: string; uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, unknown> };
 type Job = { if?: string; needs?: string | string[]; environment?: string | { name: string }; permissions?: Record<string, string> | string; steps: Step[]; strategy?: { matrix?: { stack?: string[] } } };
 type Workflow = { on: Record<string, unknown>; permissions?: unknown; jobs: Record<string, Job> };
 
@@ -90,6 +90,26 @@ describe("ci.yml", () => {
     expect(creds).toBeGreaterThanOrEqual(0);
     expect(creds).toBeLessThan(preview);
     expect(steps[creds].env).toEqual({ KUBECONFIG_DATA: "${{ secrets.KUBECONFIG }}", STACK: "${{ matrix.stack }}" });
+  });
+
+  it("uploads the full plan (Markdown and JSON) from one render, the base named by ref and commit", () => {
+    const plan = w.jobs.plan.steps.find((s) => s.name === "Plan")!;
+    expect(plan.run).toContain('--json-out "$RUNNER_TEMP/plan/plan.json"');
+    expect(plan.run).toContain('--base-name "$BASE_REF at ${BASE_SHA:0:12}"');
+    expect(plan.env).toMatchObject({ BASE_REF: "${{ github.event.pull_request.base.ref }}", BASE_SHA: "${{ github.event.pull_request.base.sha }}" });
+    const upload = w.jobs.plan.steps.find((s) => s.uses?.startsWith("actions/upload-artifact@"))!;
+    expect(upload.with).toMatchObject({ name: "plan-${{ matrix.stack }}", path: "${{ runner.temp }}/plan/" });
+  });
+
+  it("comments the plan cut to fit GitHub's 65,536-character limit, saying what it cut and linking the full plan", () => {
+    const comment = w.jobs.preview.steps.find((s) => s.name === "Comment on the pull request")!;
+    expect(comment.run).toContain("npx tsx scripts/plan-comment.ts");
+    expect(comment.run).toMatch(/LIMIT=40000 FULL_PLAN="the artifact \\`plan-\$STACK\\` of \[this workflow run\]\(\$RUN_URL\)"/);
+    expect(comment.run).toContain("tail -c 20000");
+    expect(comment.run).toContain('Base \\`$BASE_REF\\` at \\`${BASE_SHA:0:12}\\`');
+    // 20,000 for the preview + 40,000 for the plan + the header stay under the limit.
+    expect(20_000 + 40_000 + 1_000).toBeLessThan(65_536);
+    expect(comment.env).toMatchObject({ HEAD_SHA: "${{ github.event.pull_request.head.sha }}" });
   });
 
   it("previews every stack with the policy pack on same-repository pull requests only", () => {

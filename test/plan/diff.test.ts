@@ -30,11 +30,11 @@ describe("diffResources", () => {
     ]);
   });
 
-  it("shows a list that grew as a whole, and option changes", () => {
+  it("compares a list that changed length element by element, and option changes", () => {
     const a = res("r", { list: [1, 2] });
     const b = { ...res("r", { list: [1, 2, 3] }), options: { ...a.options, protect: true } };
     expect(diffResources([a], [b]).changes[0].fields).toEqual([
-      { path: "inputs.list", before: [1, 2], after: [1, 2, 3] },
+      { path: "inputs.list[2]", after: 3 },
       { path: "options.protect", before: false, after: true },
     ]);
   });

@@ -6,7 +6,7 @@ import { type DockerfileSource, githubSource, localSource } from "../../analysis
 import { formatProblem, type Problem, readUserFile, UserError } from "../../config/errors";
 import { loadImagesFile } from "../../config/images";
 import { BUILD_ARG_NAME, PLATFORM } from "../../config/schema";
-import { type CliIO, type Command, displayPath, UsageError } from "../command";
+import { type CliIO, type Command, displayPath, paint, UsageError } from "../command";
 import { analyzeCommandFor, compareLock, localSourceRoot, readStackInputs } from "../stack-inputs";
 
 export const analyzeCommand: Command = {
@@ -182,7 +182,7 @@ function report(
     if (status === "missing") io.stderr(`${shownLock}: not found: run \`${target.rerun}\` and commit it\n`);
     if (status === "stale") {
       io.stdout(patch ?? "");
-      io.stderr(`${shownLock} is stale: run \`${target.rerun}\` and commit the result\n`);
+      io.stderr(`${shownLock} is ${paint(io, "red", "stale")}: run \`${target.rerun}\` and commit the result\n`);
     }
     if (problems.length > 0) printProblems(problems, io);
     if (status === "fresh" && problems.length === 0 && !io.quiet) io.stdout(`${shownLock}: up to date (${described})\n`);

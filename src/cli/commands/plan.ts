@@ -1,5 +1,6 @@
+import * as fs from "node:fs";
 import * as path from "node:path";
-import { type Command, displayPath, lazy, PACKAGE_ROOT, UsageError } from "../command";
+import { type Command, displayPath, lazy, PACKAGE_ROOT, paint, UsageError, withProgress } from "../command";
 import { analyzeCommandFor, checkLock, localSourceRoot } from "../stack-inputs";
 import { RENDER_OPTIONS, RENDER_OPTIONS_HELP, renderFromCli, writeOrReport } from "./render";
 
@@ -10,8 +11,8 @@ export const planCommand: Command = {
   name: "plan",
   summary: "Summarize what a stack sets up, or what a change does, for review (no credentials needed)",
   help: `Usage: image-factory plan [--stack NAME] [--base DIR] [--format markdown|json] [--out DIR]
-                          [--images FILE] [--state DIR] [--config KEY=VALUE]...
-                          [--source-root DIR] [--exit-code]
+                          [--images FILE] [--state DIR] [--config KEY=VALUE]... [--up]
+                          [--source-root DIR] [--exit-code] [--base-name NAME] [--json-out FILE]
 
 Runs the Pulumi program under Pulumi's mock runtime (as \`image-factory render\` does) and
 prints a review summary:
@@ -34,8 +35,10 @@ that refreshes it. Markdown output reads in a terminal and as a pull-request com
 Options:
 ${RENDER_OPTIONS_HELP}
   --base DIR          compare with this render folder
+  --base-name NAME    how the plan names the base (default: DIR), e.g. "main at 1a2b3c4"
   --format FORMAT     markdown (default) or json
   --out DIR           also write the render to DIR
+  --json-out FILE     also write the plan as JSON to FILE (for CI: one render, both forms)
   --source-root DIR   where the Dockerfiles are, to check the lock (DIR/<owner>/<repo>/<path>)
   --exit-code         exit 2 when the plan has changes against --base, 0 when it has none
                       (1 stays an error), as \`pulumi preview --expect-no-changes\`
@@ -47,11 +50,14 @@ ${RENDER_OPTIONS_HELP}
     out: { type: "string" },
     "source-root": { type: "string" },
     "exit-code": { type: "boolean" },
+    "base-name": { type: "string" },
+    "json-out": { type: "string" },
   },
   async run({ values }, io) {
     const format = (values.format as string | undefined) ?? "markdown";
     if (format !== "markdown" && format !== "json") throw new UsageError(`--format must be markdown or json, got "${format}"`);
     if (values["exit-code"] && values.base === undefined) throw new UsageError("--exit-code needs --base: changes are counted against a base render");
+    if (values["base-name"] !== undefined && values.base === undefined) throw new UsageError("--base-name needs --base");
     const { buildPlan, formatJson, formatMarkdown, readRenderedResources, stackEstate } = await loadPlan();
     // Read the base first: a wrong folder should fail before the slower render.
     const baseDir = typeof values.base === "string" ? path.resolve(io.cwd, values.base) : undefined;
@@ -64,7 +70,7 @@ ${RENDER_OPTIONS_HELP}
       const failed = await writeOrReport(result, path.resolve(io.cwd, values.out), io);
       if (failed !== undefined) return failed;
     }
-    const lock = await checkLock(stack.imagesFile, stack.settings.stateDir, localSourceRoot(values["source-root"], stack.settings.imagesPath, io), io);
+    const lock = await withProgress(io, "checking the lock against the Dockerfiles", () => checkLock(stack.imagesFile, stack.settings.stateDir, localSourceRoot(values["source-root"], stack.settings.imagesPath, io), { ...io, isTTY: false }));
     const exported = result.outputs.estateRevision;
     const plan = buildPlan({
       render: result,
@@ -74,10 +80,14 @@ ${RENDER_OPTIONS_HELP}
       overlay: stack.overlay?.file,
       // The program's own output when it exports one; the same computation otherwise.
       revision: typeof exported === "string" ? exported : stack.revision,
-      ...(base ? { base: { shownAs: displayPath(baseDir!, io.cwd), resources: base.resources, ...(base.stack ? { stack: base.stack } : {}) } } : {}),
+      ...(base ? { base: { shownAs: typeof values["base-name"] === "string" ? values["base-name"] : displayPath(baseDir!, io.cwd), resources: base.resources, ...(base.stack ? { stack: base.stack } : {}), ...(base.outputs ? { outputs: base.outputs } : {}) } } : {}),
+      outputs: result.outputs,
       lock: { file: lock.file, status: lock.status, command: analyzeCommandFor(result.stack), ...(lock.reason ? { reason: lock.reason } : {}) },
     });
-    if (lock.status === "stale" && !io.quiet) io.stderr(`warning: ${lock.file} is stale: a Dockerfile changed since it was written; run \`${analyzeCommandFor(result.stack)}\` and commit it\n`);
+    if (lock.status === "stale" && !io.quiet) io.stderr(`${paint(io, "yellow", "warning:")} ${lock.file} is stale: a Dockerfile changed since it was written; run \`${analyzeCommandFor(result.stack)}\` and commit it\n`);
+    if (typeof values["json-out"] === "string") {
+      fs.writeFileSync(path.resolve(io.cwd, values["json-out"]), formatJson(plan));
+    }
     io.stdout(format === "json" ? formatJson(plan) : formatMarkdown(plan, undefined, { columns: io.columns }));
     if (values["exit-code"]) return plan.changes && plan.changes.list.length > 0 ? 2 : 0;
     return 0;

@@ -2,7 +2,7 @@ import * as path from "node:path";
 import { isUserError } from "../../config/errors";
 import type { RenderOptions, RenderResult } from "../../render/render";
 import { isStackName } from "../../render/stack-files";
-import { type CliIO, type Command, defaultStack, displayPath, lazy, PACKAGE_ROOT, UsageError } from "../command";
+import { type CliIO, type Command, defaultStack, displayPath, lazy, PACKAGE_ROOT, UsageError, withProgress } from "../command";
 
 /** The renderer and Pulumi's SDK: loaded when a render runs, not for --help. */
 const loadRender = () => lazy(() => require("../../render/render") as typeof import("../../render/render"), () => import("../../render/render"));
@@ -27,7 +27,7 @@ export const RENDER_OPTIONS: Command["options"] = {
 export const renderCommand: Command = {
   name: "render",
   summary: "Write everything a stack declares (Kubernetes objects, GitHub files, resources) to a folder",
-  help: `Usage: image-factory render [--stack NAME] [--images FILE] [--state DIR] [--config KEY=VALUE]... --out DIR
+  help: `Usage: image-factory render [--stack NAME] [--images FILE] [--state DIR] [--config KEY=VALUE]... [--up] --out DIR
 
 Runs the Pulumi program under Pulumi's mock runtime with the stack's configuration, as
 \`pulumi preview\` would, and writes what it declares:
@@ -91,7 +91,7 @@ export async function renderFromCli(values: Values, io: CliIO, opts: { quiet?: b
   const options = renderOptionsFrom(values, io);
   const { renderStack } = await loadRender();
   try {
-    result = await renderStack(options);
+    result = await withProgress(io, `rendering stack ${options.stack}`, () => renderStack(options));
   } catch (e) {
     if (isUserError(e)) throw e;
     // index.ts turns the program's UserErrors into a RunError: print it the same way.

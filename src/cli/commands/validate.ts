@@ -4,7 +4,7 @@ import { loadImagesFile } from "../../config/images";
 import { checkBuildOwners } from "../../build-owners";
 import { CONFIG_NAMESPACE } from "../../config/stack";
 import type { PreparedStack } from "../../stack";
-import { type CliIO, type Command, displayPath, lazy, UsageError } from "../command";
+import { type CliIO, type Command, displayPath, lazy, paint, UsageError } from "../command";
 import { analyzeCommandFor, checkLock, type LockCheck, localSourceRoot, readStackInputs } from "../stack-inputs";
 
 export const validateCommand: Command = {
@@ -103,14 +103,14 @@ Options:
     }
     if (json) return printJson(io, results.map(jsonOf), problems);
     for (const r of results) {
-      io.stdout(`${r.summary}\n`);
+      io.stdout(`${r.summary.replace(": valid:", `: ${paint(io, "green", "valid")}:`)}\n`);
       if (!io.quiet && r.lock.status === "unchecked") io.stderr(`note: ${r.lock.file} was not checked against the Dockerfiles: ${r.lock.reason}\n`);
     }
     if (problems.length > 0) {
       for (const r of results) if (r.lock.status === "stale" && !io.quiet) io.stderr(r.lock.patch ?? "");
       const sorted = new UserError(problems).problems;
       io.stderr(`${sorted.map(formatProblem).join("\n")}\n`);
-      io.stderr(`${sorted.length} problem${sorted.length === 1 ? "" : "s"} found.\n`);
+      io.stderr(`${paint(io, "red", `${sorted.length} problem${sorted.length === 1 ? "" : "s"} found.`)}\n`);
       return 1;
     }
     return 0;
