@@ -110,6 +110,7 @@ describe("the summary", () => {
     // node:22 → node:24 under a, which c and d are built on: the bump reaches 3 images.
     const estate = diamond();
     estate.bases[0] = base("docker.io/library/node:24", ["a"]);
+    estate.images[0] = image("a", [{ base: "docker.io/library/node:24" }]);
     estate.images.push(image("f", [{ base: "docker.io/library/python:3.12" }]), image("g", [{ base: "docker.io/library/python:3.12" }]));
     const plan = buildPlan({
       render: render([stage("rebuild-f", ["p"]), stage("rebuild-g", ["p"])]),
