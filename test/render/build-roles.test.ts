@@ -55,8 +55,10 @@ describe("one owner per build: dev is the canary of prod", () => {
   it("never has two stacks dispatch a real build of the same workflow", () => {
     expect(prod.dispatches.length).toBeGreaterThan(0);
     expect(prod.dispatches.every((d) => !d.dryRun)).toBe(true);
-    // Whatever dev dispatches is a dry run.
+    // dev dry-runs the generated workflows prod owns (and nothing that cannot take a dry run).
+    expect(dev.dispatches.map((d) => d.stage).sort()).toEqual(["rebuild-python-base", "rebuild-report-worker", "rebuild-uv"]);
     for (const d of dev.dispatches) expect(d.dryRun, `${d.stage} in dev`).toBe(true);
+    for (const d of dev.dispatches) expect(prod.dispatches.map((p) => p.url), `${d.stage}: the workflow prod owns`).toContain(d.url);
     const realInProd = new Set(prod.dispatches.map((d) => d.url));
     for (const d of dev.dispatches) expect(!d.dryRun && realInProd.has(d.url), `${d.url} built for real by both`).toBe(false);
   });
