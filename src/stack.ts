@@ -51,6 +51,7 @@ export function prepareStack(settings: StackSettings, opts: PrepareOptions): Pre
     analyzeWorkflow: settings.github.analyzeWorkflow,
     buildRole: settings.builds,
     followRuns: settings.github.followRuns ?? true,
+    ...(settings.github.apiUrl ? { githubApiUrl: settings.github.apiUrl } : {}),
   };
   // The components re-derive the same plain data; planning here makes their errors come first.
   const kargoPlan = planKargo(loaded.estate, kargoOptions);

@@ -63,8 +63,9 @@ function byCodeUnit(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** Keyed by image or base names, which may be any word (`constructor` too): no prototype to collide with. */
 function sortedRecord<V>(entries: Iterable<[string, V]>): Record<string, V> {
-  const out: Record<string, V> = {};
+  const out: Record<string, V> = Object.create(null);
   for (const [k, v] of [...entries].sort(([a], [b]) => byCodeUnit(a, b))) out[k] = v;
   return out;
 }
@@ -179,7 +180,7 @@ export function parseLock(text: string, file: string): Lock {
   if (!result.ok) {
     throw new UserError(result.problems.map((p) => ({ ...p, message: `${p.message} (the lock is malformed: ${RERUN})` })));
   }
-  const images: Record<string, LockImage> = {};
+  const images: Record<string, LockImage> = Object.create(null);
   for (const [name, image] of Object.entries(result.value.images)) {
     images[name] = { inputs: image.inputs, bases: image.bases, unresolved: image.unresolved ?? [] };
   }

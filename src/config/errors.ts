@@ -55,12 +55,61 @@ function sortProblems(problems: Problem[]): Problem[] {
   );
 }
 
-/** Reads a file the user named; a missing or unreadable file is a UserError naming it as `shownAs`. */
-export function readUserFile(filePath: string, shownAs: string = filePath): string {
+/** User files larger than this are refused unless the caller sets its own limit. */
+export const DEFAULT_MAX_USER_FILE_BYTES = 16 * 1024 * 1024;
+
+export interface ReadUserFileOptions {
+  /** Refuse a file larger than this (default DEFAULT_MAX_USER_FILE_BYTES). */
+  maxBytes?: number;
+}
+
+/**
+ * Reads a file the user named; a missing, unreadable, oversized or non-regular file (a folder,
+ * a FIFO, a device) is a UserError naming it as `shownAs`.
+ */
+export function readUserFile(filePath: string, shownAs: string = filePath, opts: ReadUserFileOptions = {}): string {
+  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_USER_FILE_BYTES;
+  let fd: number | undefined;
   try {
-    return fs.readFileSync(filePath, "utf8");
+    fd = fs.openSync(filePath, "r");
+    const stat = fs.fstatSync(fd);
+    if (!stat.isFile()) throw new UserError([{ file: shownAs, message: stat.isDirectory() ? "is a folder, not a file" : "is not a regular file" }]);
+    if (stat.size > maxBytes) throw new UserError([{ file: shownAs, message: `is ${stat.size} bytes, more than the ${maxBytes} allowed` }]);
+    return fs.readFileSync(fd, "utf8");
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError([{ file: shownAs, message: code === "ENOENT" ? "file not found" : `cannot read: ${(e as Error).message}` }]);
+    if (isUserError(e)) throw e;
+    throw new UserError([{ file: shownAs, message: fileErrorMessage(e) }]);
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/** A file-system error as one line for the user (the path is named by the caller). */
+export function fileErrorMessage(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  switch (code) {
+    case "ENOENT":
+      return "file not found";
+    case "EISDIR":
+      return "is a folder, not a file";
+    case "ENOTDIR":
+      return "a part of the path is a file, not a folder";
+    case "EACCES":
+    case "EPERM":
+      return "permission denied";
+    case "EEXIST":
+      return "already exists";
+    case "ENOTEMPTY":
+      return "is a folder that is not empty";
+    case "ENOSPC":
+      return "no space left on the device";
+    case "EROFS":
+      return "is on a read-only file system";
+    case "ELOOP":
+      return "is a symbolic link loop (or a link where none is allowed)";
+    case "ENAMETOOLONG":
+      return "the path is too long";
+    default:
+      return `cannot be accessed (${code ?? "error"})`;
   }
 }

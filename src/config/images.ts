@@ -4,8 +4,9 @@
  */
 import { type BaseDeclaration, baseSchema, completeImage, type ImageSpec, imageSchema } from "./schema";
 import { type Problem, readUserFile, UserError } from "./errors";
-import { parseSourcedYaml } from "./yaml-source";
-import { typeName, validateWith } from "./validate";
+import { parseSourcedYaml, type SourcedYaml } from "./yaml-source";
+import { characterProblem, policyProblems } from "./text-policy";
+import { formatPath, typeName, validateWith } from "./validate";
 
 export interface ImagesFile {
   /** The file, as the user named it. */
@@ -21,7 +22,34 @@ export interface ImagesFile {
  * `file` is named in errors as `shownAs` (e.g. relative to the project).
  */
 export function loadImagesFile(filePath: string, shownAs: string = filePath): ImagesFile {
-  return parseImagesText(readUserFile(filePath, shownAs), shownAs);
+  return parseImagesText(readUserFile(filePath, shownAs, { maxBytes: MAX_IMAGES_FILE_BYTES }), shownAs);
+}
+
+/** images.yaml larger than this is refused (a 10,000-image estate is a few MB). */
+export const MAX_IMAGES_FILE_BYTES = 32 * 1024 * 1024;
+
+/** A name fit to appear in a message: short and within the character policy. */
+export function shownName(value: unknown): string | undefined {
+  return typeof value === "string" && value !== "" && value.length <= 100 && !characterProblem(value) ? value : undefined;
+}
+
+/**
+ * The character policy over one entry, and the schema's problems minus those about a field the
+ * policy already reported (its grammar message would only repeat the complaint).
+ */
+export function entryProblems(policy: Problem[], schema: Problem[]): Problem[] {
+  const fields = new Set(policy.map((p) => p.field));
+  return [...policy, ...schema.filter((p) => !fields.has(p.field))];
+}
+
+function policyOf(yaml: SourcedYaml, index: number, entry: unknown, subject: string): Problem[] {
+  return policyProblems(entry, {
+    file: yaml.file,
+    lineOf: (path) => yaml.lineOf(path),
+    lineOfKey: (path, key) => yaml.lineOfKey(path, key),
+    subjectOf: () => subject,
+    fieldOf: (path) => formatPath(path.slice(1)),
+  }, [index]);
 }
 
 /** Validates images.yaml content. `file` is only used to name the file in errors. */
@@ -48,9 +76,11 @@ export function parseImagesText(text: string, file: string): ImagesFile {
     }
     const record = entry as Record<string, unknown>;
     if ("base" in record) {
-      const subject = typeof record.base === "string" ? `base "${record.base}"` : `base #${index + 1}`;
+      const base = shownName(record.base);
+      const subject = base ? `base "${base}"` : `base #${index + 1}`;
+      const policy = policyOf(yaml, index, entry, subject);
       const result = validateWith(baseSchema, record, { yaml, basePath: [index], subject });
-      if (!result.ok) return void problems.push(...result.problems);
+      if (!result.ok || policy.length > 0) return void problems.push(...entryProblems(policy, result.ok ? [] : result.problems));
       const previous = baseLines.get(result.value.base);
       if (baseLines.has(result.value.base)) {
         problems.push({ file, line, subject, message: `is declared twice (first at line ${previous ?? "?"})` });
@@ -60,9 +90,11 @@ export function parseImagesText(text: string, file: string): ImagesFile {
       }
       return;
     }
-    const subject = typeof record.name === "string" && record.name ? `image "${record.name}"` : `image #${index + 1}`;
+    const name = shownName(record.name);
+    const subject = name ? `image "${name}"` : `image #${index + 1}`;
+    const policy = policyOf(yaml, index, entry, subject);
     const result = validateWith(imageSchema, record, { yaml, basePath: [index], subject });
-    if (typeof record.name === "string" && record.name) {
+    if (typeof record.name === "string" && record.name && name) {
       if (imageLines.has(record.name)) {
         problems.push({
           file,
@@ -75,7 +107,7 @@ export function parseImagesText(text: string, file: string): ImagesFile {
         imageLines.set(record.name, yaml.lineOf([index, "name"]));
       }
     }
-    if (!result.ok) return void problems.push(...result.problems);
+    if (!result.ok || policy.length > 0) return void problems.push(...entryProblems(policy, result.ok ? [] : result.problems));
     images.push(completeImage(result.value));
   });
 

@@ -28,6 +28,7 @@ import { type Problem, readUserFile, UserError } from "./errors";
 import type { ImagesFile } from "./images";
 import { type BaseDeclaration, dns1123Label, duration, registryHost } from "./schema";
 import { registrySettingsSchema, type StackSettings } from "./stack";
+import { policyProblems } from "./text-policy";
 import { suggest, typeName, validateWith } from "./validate";
 import { parseSourcedYaml, type SourcedYaml } from "./yaml-source";
 
@@ -67,7 +68,12 @@ export function parseOverlayText(text: string, file: string): Overlay {
   if (typeof data !== "object" || data === null || Array.isArray(data)) {
     throw new UserError([{ file, line: yaml.lineOf([]), message: `must be a mapping (images, defaults, overrides, registries, bases), got ${typeName(data)}` }]);
   }
+  const policy = policyProblems(data, { file, lineOf: yaml.lineOf, lineOfKey: yaml.lineOfKey });
   const result = validateWith(overlaySchema, data, { yaml, basePath: [] });
+  if (policy.length > 0) {
+    const fields = new Set(policy.map((p) => p.field));
+    throw new UserError([...policy, ...(result.ok ? [] : result.problems.filter((p) => !fields.has(p.field)))]);
+  }
   if (!result.ok) throw new UserError(result.problems);
   const problems: Problem[] = [];
   for (const [ref, _] of Object.entries(result.value.bases)) {
@@ -83,9 +89,12 @@ export function parseOverlayText(text: string, file: string): Overlay {
   return { ...result.value, file, lineOf: yaml.lineOf };
 }
 
+/** Overlays larger than this are refused. */
+export const MAX_OVERLAY_BYTES = 1024 * 1024;
+
 /** Reads an overlay file (a missing file is an error: it was named explicitly). */
 export function loadOverlay(filePath: string, shownAs: string = filePath): Overlay {
-  return parseOverlayText(readUserFile(filePath, shownAs), shownAs);
+  return parseOverlayText(readUserFile(filePath, shownAs, { maxBytes: MAX_OVERLAY_BYTES }), shownAs);
 }
 
 /**
@@ -134,6 +143,11 @@ export function applyOverlay(imagesFile: ImagesFile, overlay: Overlay | undefine
 
   const include = overlay.images.include ? new Set(overlay.images.include) : undefined;
   const exclude = new Set(overlay.images.exclude);
+  overlay.images.exclude.forEach((n, i) => {
+    if (include?.has(n)) {
+      problems.push({ file: overlay.file, line: overlay.lineOf?.(["images", "exclude", i]), field: `images.exclude[${i}]`, message: `image "${n}" is also in images.include: list it in one of them` });
+    }
+  });
   for (const n of Object.keys(overlay.overrides)) {
     if ((include && !include.has(n)) || exclude.has(n)) {
       problems.push({ file: overlay.file, line: overlay.lineOf?.(["overrides", n]), field: `overrides.${n}`, message: `configures image "${n}", which this overlay does not enroll` });
@@ -167,11 +181,21 @@ export function applyOverlay(imagesFile: ImagesFile, overlay: Overlay | undefine
   if (opts.lock) {
     const used = new Set<string>();
     for (const image of images) {
-      for (const b of opts.lock.images[image.name]?.bases ?? []) {
+      const locked = Object.prototype.hasOwnProperty.call(opts.lock.images, image.name) ? opts.lock.images[image.name] : undefined;
+      for (const b of locked?.bases ?? []) {
         const k = safeKey(b.reference);
         if (k) used.add(k);
       }
     }
+    // A base the overlay tunes that no enrolled image is built on is a typo or a leftover.
+    const unused: Problem[] = [];
+    for (const ref of Object.keys(overlay.bases)) {
+      const k = safeKey(ref);
+      if (k !== undefined && !used.has(k)) {
+        unused.push({ file: overlay.file, line: overlay.lineOf?.(["bases", ref]), field: `bases.${ref}`, message: "no image this stack enrolls is built on this base (per the lock): remove the entry or fix the reference" });
+      }
+    }
+    if (unused.length > 0) throw new UserError(unused);
     kept = bases.filter((b) => {
       const k = safeKey(b.base);
       return k === undefined || used.has(k);

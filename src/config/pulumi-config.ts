@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { UserError } from "./errors";
-import { CONFIG_NAMESPACE, SECRET_KEYS, parseStackSettings, type StackSettings } from "./stack";
+import { CONFIG_NAMESPACE, SECRET_KEYS, parseStackSettings, secretPlaceholder, type StackSettings, tokenProblem } from "./stack";
 
 export interface StackConfig {
   settings: StackSettings;
@@ -43,6 +43,13 @@ export function readStackConfig(projectDir: string = process.cwd()): StackConfig
         message: "is required: set it with `pulumi config set --secret image-factory:githubToken <token>`",
       },
     ]);
+  }
+  // Checked without keeping or showing the value: an empty or header-unsafe token is a config error.
+  for (const name of ["githubToken", "githubProviderToken"]) {
+    const key = `${CONFIG_NAMESPACE}:${name}`;
+    const text = pulumi.runtime.allConfig()[key];
+    const problem = text === undefined || text === secretPlaceholder(key) ? undefined : tokenProblem(text);
+    if (problem) throw new UserError([{ file: source, field: key, message: problem }]);
   }
   const tokensKey = `${CONFIG_NAMESPACE}:registryTokens`;
   const registryTokenHosts = tokenHosts(pulumi.runtime.allConfig()[tokensKey], source);

@@ -8,6 +8,8 @@
 import * as path from "node:path";
 import { z } from "zod";
 import { DURATION_PATTERN, parseDuration } from "./duration";
+import { goRegexpError } from "./go-regexp";
+import { semverConstraintError } from "./semver-constraint";
 
 // ---------------------------------------------------------------------------------------------
 // Primitives
@@ -53,6 +55,34 @@ export function isValidGitRefName(name: string): boolean {
   // Control characters, space and ~ ^ : ? * [ \ are never allowed.
   if (/[\u0000-\u0020\u007f~^:?*[\\]/.test(name)) return false;
   return name.split("/").every((part) => part.length > 0 && !part.startsWith(".") && !part.endsWith(".lock"));
+}
+
+/**
+ * Why Kargo's yaml-update step would not take `key`, or undefined. Mirrors Kargo v1.11.2's
+ * sjson.SplitKey (pkg/sjson/split_key.go): parts separated by `.`, `\.` and `\:` the only
+ * escapes, a `:` only at the start of a part, no empty part. Stricter: no surrounding blanks
+ * (SplitKey trims them) and no dangling `\` (SplitKey drops it).
+ */
+export function yamlUpdateKeyProblem(key: string): string | undefined {
+  if (key.trim() !== key) return "must not start or end with a blank";
+  let part = 0;
+  for (let i = 0; i < key.length; i++) {
+    const c = key[i];
+    if (c === "\\") {
+      const next = key[i + 1];
+      if (next !== "." && next !== ":") return "has an invalid escape: only \\. and \\: are escapes in a yaml-update key";
+      i++;
+      part++;
+    } else if (c === ".") {
+      if (part === 0) return "has an empty part (two dots in a row, or a dot at an end)";
+      part = 0;
+    } else if (c === ":") {
+      if (part > 0) return "has a ':' inside a part (escape it as \\:)";
+    } else {
+      part++;
+    }
+  }
+  return part === 0 ? "has an empty part (two dots in a row, or a dot at an end)" : undefined;
 }
 
 export const gitRefName = z.string().refine(isValidGitRefName, "must be a valid git branch name (see git check-ref-format)");
@@ -133,7 +163,15 @@ const updateSchema = z
   path: repoPath,
   type: z.enum(["kustomize-set-image", "yaml-update"], "must be kustomize-set-image or yaml-update"),
   /** For yaml-update: the dotted key whose value becomes the new image reference. */
-  key: z.string().min(1, "must not be empty").optional(),
+  key: z
+    .string()
+    .min(1, "must not be empty")
+    .max(1024, "must be at most 1024 characters")
+    .superRefine((k, ctx) => {
+      const problem = yamlUpdateKeyProblem(k);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })
+    .optional(),
   /** The branch the pull request targets. */
   branch: gitRefName.default("main"),
   })
@@ -188,7 +226,7 @@ export const baseSchema = z
      * lexical: follow the lexically greatest tag matching `constraint` (a regex).
      */
     tagPolicy: z.enum(["digest", "semver", "lexical"], "must be digest, semver or lexical").default("digest"),
-    constraint: z.string().min(1).optional(),
+    constraint: z.string().min(1).max(1000, "must be at most 1000 characters").optional(),
     /**
      * semver and lexical only: consider only tags whose multi-platform index includes this
      * platform, e.g. linux/amd64. Kargo still follows the index's digest, so any platform's
@@ -216,12 +254,14 @@ export const baseSchema = z
           "does not apply when tagPolicy is digest: Kargo follows the digest of the tag's multi-platform index (any platform's change moves it), and a tag that is not such an index would never be found; remove it",
       });
     }
+    // Checked as Kargo reads them: Masterminds/semver constraints and Go (RE2) regular expressions.
+    if (b.tagPolicy === "semver" && b.constraint) {
+      const error = semverConstraintError(b.constraint);
+      if (error) ctx.addIssue({ code: "custom", path: ["constraint"], message: `must be a semver constraint as Kargo reads it (Masterminds/semver, e.g. ">=1.2 <2" or "~3.12"): ${error}` });
+    }
     if (b.tagPolicy === "lexical" && b.constraint) {
-      try {
-        new RegExp(b.constraint);
-      } catch {
-        ctx.addIssue({ code: "custom", path: ["constraint"], message: "must be a valid regular expression" });
-      }
+      const error = goRegexpError(b.constraint);
+      if (error) ctx.addIssue({ code: "custom", path: ["constraint"], message: `must be a regular expression Kargo can compile (Go's RE2 syntax: no lookaround, backreferences or possessive quantifiers): ${error}` });
     }
   });
 

@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { z } from "zod";
 import { type Problem, UserError } from "./errors";
 import { dns1123Label, duration, gitRefName, ownerRepo, registryHost, repoPath } from "./schema";
+import { policyProblems, textProblem } from "./text-policy";
 import { formatPath, suggest } from "./validate";
 
 export const CONFIG_NAMESPACE = "image-factory";
@@ -39,14 +40,17 @@ export const deliverySchema = z
     /** gitops: the state repository the rendered manifests are committed to. */
     repo: ownerRepo.optional(),
     branch: gitRefName.default("main"),
-    /** gitops: the folder in the state repository that holds the manifests. */
-    path: repoPath.default("kargo"),
+    /** gitops: the folder in the state repository that holds the manifests (never under .github). */
+    path: repoPath
+      .refine((p) => p.split("/").filter((seg) => seg !== "" && seg !== ".")[0]?.toLowerCase() !== ".github", "must not be under .github (GitHub runs workflows from there)")
+      .refine((p) => p.split("/").some((seg) => seg !== "" && seg !== "."), "must name a folder, not the repository root")
+      .default("kargo"),
     /** The Argo CD Application that syncs the folder (gitops only). */
     argocd: z
       .strictObject({
         name: dns1123Label.default("image-factory"),
         namespace: dns1123Label.default("argocd"),
-        project: z.string().min(1).default("default"),
+        project: z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, "must be an Argo CD project name (lowercase letters, digits, '-' and '.')").default("default"),
         server: z.string().url().default("https://kubernetes.default.svc"),
       })
       .default({ name: "image-factory", namespace: "argocd", project: "default", server: "https://kubernetes.default.svc" }),
@@ -56,6 +60,16 @@ export const deliverySchema = z
   });
 
 export const githubSettingsSchema = z.strictObject({
+  /**
+   * The REST API root of GitHub Enterprise Server (e.g. https://github.example.com/api/v3);
+   * github.com's when absent. Kargo's dispatch and run-following steps call it.
+   */
+  apiUrl: z
+    .string()
+    .max(2048)
+    .refine(isHttpsApiUrl, "must be an https:// URL without credentials, query or fragment, such as https://github.example.com/api/v3")
+    .transform((u) => u.replace(/\/+$/, ""))
+    .optional(),
   /** The account (user or organization) the GitHub provider acts on. */
   owner: z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/, "must be a GitHub user or organization name").optional(),
   /** The factory's own repository (its analyze workflow refreshes the lock), owner/name. */
@@ -76,6 +90,17 @@ export const githubSettingsSchema = z.strictObject({
   /** Required reviewers of this stack's environment: GitHub user and team IDs. */
   reviewers: z.strictObject({ users: z.array(z.number().int().positive()).default([]), teams: z.array(z.number().int().positive()).default([]) }).default({ users: [], teams: [] }),
 });
+
+/** An https URL with a host and nothing a request URL must not carry (user info, query, fragment). */
+export function isHttpsApiUrl(text: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return false;
+  }
+  return url.protocol === "https:" && url.hostname !== "" && url.username === "" && url.password === "" && url.search === "" && url.hash === "" && !/[\s"'`\\{}<>|^]/.test(text);
+}
 
 export const kubernetesSettingsSchema = z.strictObject({
   /**
@@ -143,6 +168,22 @@ export type StackSettings = z.output<typeof stackSettingsSchema> & {
   stateDir: string;
 };
 
+/**
+ * Why a token cannot be sent as an HTTP header value, or undefined. The message never quotes
+ * the token. Empty or blank: a missing secret, not a credential; a control character or
+ * anything outside printable ASCII would split or corrupt the Authorization header.
+ */
+export function tokenProblem(token: string): string | undefined {
+  if (token.trim() === "") return "is empty: set the token (pulumi config set --secret ...)";
+  if (!/^[\x21-\x7e]+$/.test(token)) return "holds a character a token cannot have (a blank, a line break, a control or non-ASCII character): set it again without it";
+  return undefined;
+}
+
+/** What `image-factory render` passes for a `secure:` value it cannot decrypt: visible if it ever leaks, and marked secret. */
+export function secretPlaceholder(key: string): string {
+  return `[secret ${key}]`;
+}
+
 /** Keys that hold secrets: never read as plain values. */
 export const SECRET_KEYS = ["githubToken", "githubProviderToken", "registryTokens", "kubeconfig"] as const;
 
@@ -190,13 +231,20 @@ export function parseStackSettings(raw: Record<string, string>, opts: { source: 
       continue;
     }
     if (OBJECT_KEYS.has(key)) {
+      let parsed: unknown;
       try {
-        input[key] = JSON.parse(text);
+        parsed = JSON.parse(text);
       } catch {
         problems.push({ file: opts.source, field: `${CONFIG_NAMESPACE}:${key}`, message: "must be an object (set it as a YAML mapping in the stack file)" });
+        continue;
       }
+      const policy = policyProblems(parsed, { file: opts.source, fieldOf: (p) => `${CONFIG_NAMESPACE}:${formatPath([key, ...p])}` });
+      if (policy.length > 0) problems.push(...policy);
+      else input[key] = parsed;
     } else {
-      input[key] = text;
+      const problem = textProblem(text);
+      if (problem) problems.push({ file: opts.source, field: `${CONFIG_NAMESPACE}:${key}`, message: problem });
+      else input[key] = text;
     }
   }
   const result = stackSettingsSchema.safeParse(input);

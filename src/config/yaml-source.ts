@@ -18,7 +18,9 @@ export interface SourcedYaml {
 
 export type ParseResult = { ok: true; yaml: SourcedYaml } | { ok: false; problems: Problem[] };
 
-export function parseSourcedYaml(text: string, file: string): ParseResult {
+export function parseSourcedYaml(input: string, file: string): ParseResult {
+  // A UTF-8 byte order mark is how some editors start a file; it is not content.
+  const text = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true });
   if (doc.errors.length > 0) {

@@ -498,7 +498,8 @@ export function renderRepoWorkflow(images: readonly ImageSpec[], opts: WorkflowO
   return toYaml(workflow, {
     header: [
       GENERATED_HEADER,
-      `Builds the images of ${first.source.repo} (branch ${first.source.branch}) that have no workflow of their own.`,
+      // No value from images.yaml in comments: a comment cannot escape what a reader takes for a line break.
+      "Builds the images of this repository and branch that have no workflow of their own.",
       "Kargo dispatches it (workflow_dispatch, input image) when a base image moves; a push builds the images whose context changed.",
     ],
   });

@@ -95,7 +95,7 @@ export function buildEstate(imagesFile: ImagesFile, lock: Lock): Estate {
 
   for (const spec of imagesFile.images) {
     const subject = `image "${spec.name}"`;
-    const entry = lock.images[spec.name];
+    const entry = Object.prototype.hasOwnProperty.call(lock.images, spec.name) ? lock.images[spec.name] : undefined;
     if (!entry) {
       problems.push({ file: lockFile, subject, message: `images.lock.yaml is stale for image ${spec.name}: ${RERUN} (the lock has no entry for it)` });
       continue;

@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { type Problem, readUserFile, UserError } from "../config/errors";
-import { CONFIG_NAMESPACE, SECRET_KEYS } from "../config/stack";
+import { CONFIG_NAMESPACE, SECRET_KEYS, secretPlaceholder, tokenProblem } from "../config/stack";
 import { typeName } from "../config/validate";
 import { parseSourcedYaml } from "../config/yaml-source";
 
@@ -33,10 +33,7 @@ export interface StackConfigValues {
 /** Keys that always hold secrets, whatever the stack file says. */
 export const SECRET_CONFIG_KEYS: readonly string[] = [...SECRET_KEYS.map((k) => `${CONFIG_NAMESPACE}:${k}`), "github:token", "kubernetes:kubeconfig"];
 
-/** What a `secure:` value becomes: visible in the output if it ever leaks, and marked secret. */
-export function secretPlaceholder(key: string): string {
-  return `[secret ${key}]`;
-}
+export { secretPlaceholder } from "../config/stack";
 
 export function readProjectFile(projectDir: string): ProjectFile {
   const file = path.join(projectDir, "Pulumi.yaml");
@@ -114,10 +111,14 @@ export function readStackValues(project: ProjectFile, opts: ReadStackOptions): S
   }
   if (problems.length > 0) throw new UserError(problems);
 
-  for (const override of opts.overrides ?? []) {
+  for (const [index, override] of (opts.overrides ?? []).entries()) {
     const eq = override.indexOf("=");
-    if (eq <= 0) throw new UserError([{ file: "--config", message: `"${override}" is not KEY=VALUE` }]);
+    // Never echo the text: a mistyped override is as likely to be a token as a setting.
+    if (eq <= 0) throw new UserError([{ file: "--config", message: `value #${index + 1} is not KEY=VALUE (its text is not shown: it may be a secret)` }]);
     const key = namespaced(override.slice(0, eq), project.name);
+    if (!/^[A-Za-z0-9_.-]+:[A-Za-z0-9_.\-[\]"]+$/.test(key) || key.length > 200) {
+      throw new UserError([{ file: "--config", message: `value #${index + 1} does not start with a config key (namespace:key=value); its text is not shown` }]);
+    }
     const value = override.slice(eq + 1);
     config[key] = value;
     if (SECRET_CONFIG_KEYS.includes(key) || secretKeys.has(key)) {
@@ -131,6 +132,10 @@ export function readStackValues(project: ProjectFile, opts: ReadStackOptions): S
 
   // The program requires the dispatch token; without the CLI there is none to read.
   const tokenKey = `${CONFIG_NAMESPACE}:githubToken`;
+  for (const key of [tokenKey, `${CONFIG_NAMESPACE}:githubProviderToken`]) {
+    const problem = config[key] === undefined || config[key] === secretPlaceholder(key) ? undefined : tokenProblem(config[key]);
+    if (problem) throw new UserError([{ file: shown, field: key, message: problem }]);
+  }
   if (config[tokenKey] === undefined) {
     config[tokenKey] = secretPlaceholder(tokenKey);
     secretKeys.add(tokenKey);

@@ -64,8 +64,13 @@ describe("parseOverlayText", () => {
 
 describe("applyOverlay", () => {
   it("enrolls included images minus excluded ones", () => {
-    const overlay = parseOverlayText("images:\n  include: [api, worker]\n  exclude: [worker]\n", "o.yaml");
+    const overlay = parseOverlayText("images:\n  exclude: [worker]\n", "o.yaml");
     expect(applyOverlay(IMAGES, overlay).images.map((i) => i.name)).toEqual(["api"]);
+  });
+
+  it("reports an image both included and excluded instead of silently enrolling nothing", () => {
+    const overlay = parseOverlayText("images:\n  include: [api, worker]\n  exclude: [worker]\n", "o.yaml");
+    expect(() => applyOverlay(IMAGES, overlay)).toThrow('o.yaml:3: images.exclude[0]: image "worker" is also in images.include');
   });
 
   it("applies defaults to every image and per-image overrides over them", () => {

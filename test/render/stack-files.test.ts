@@ -100,6 +100,37 @@ describe("readStackValues", () => {
     const dir = project({ "Pulumi.yaml": PULUMI_YAML, "Pulumi.dev.yaml": "- a\n" });
     expect(() => readStackValues(readProjectFile(dir), { projectDir: dir, stack: "dev" })).toThrow("Pulumi.dev.yaml: must be a mapping, got a list");
     fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), "config: {}\n");
-    expect(() => readStackValues(readProjectFile(dir), { projectDir: dir, stack: "dev", overrides: ["novalue"] })).toThrow('"novalue" is not KEY=VALUE');
+    expect(() => readStackValues(readProjectFile(dir), { projectDir: dir, stack: "dev", overrides: ["novalue"] })).toThrow("--config: value #1 is not KEY=VALUE");
+  });
+
+  it("never echoes a --config value it cannot parse: neither VALUE nor KEY:VALUE", () => {
+    const dir = project({ "Pulumi.yaml": PULUMI_YAML, "Pulumi.dev.yaml": "config: {}\n" });
+    for (const override of ["ghp_secretTokenValue123", "image-factory:githubToken:ghp_secretTokenValue123", "=ghp_secretTokenValue123", "ghp secret token=x"]) {
+      let message = "";
+      try {
+        readStackValues(readProjectFile(dir), { projectDir: dir, stack: "dev", overrides: [override] });
+      } catch (e) {
+        expect(isUserError(e)).toBe(true);
+        message = (e as Error).message;
+      }
+      expect(message).toMatch(/^--config: value #1 /);
+      expect(message).not.toContain("ghp");
+      expect(message).not.toContain("secretToken");
+    }
+  });
+
+  it("refuses an empty, blank or header-unsafe githubToken without showing it", () => {
+    const dir = project({ "Pulumi.yaml": PULUMI_YAML, "Pulumi.dev.yaml": "config: {}\n" });
+    for (const token of ["", "   ", "ghp_abc\ndef", "ghp_abc\r\nX-Evil: 1", "ghp_ab c", "ghp_\u2028x"]) {
+      let message = "";
+      try {
+        readStackValues(readProjectFile(dir), { projectDir: dir, stack: "dev", overrides: [`image-factory:githubToken=${token}`] });
+      } catch (e) {
+        expect(isUserError(e)).toBe(true);
+        message = (e as Error).message;
+      }
+      expect(message).toContain("image-factory:githubToken: ");
+      if (token.trim()) expect(message).not.toContain(token.trim().slice(0, 6));
+    }
   });
 });
