@@ -170,7 +170,7 @@ describe("images.yaml: each field's bad value gets a message naming file, image,
     ["rebuildOn", image("  rebuildOn: build\n"), "rebuildOn: must be all or runtime"],
     ["base tagPolicy", `- base: node:22\n  tagPolicy: newest\n`, 'images.yaml:2: base "node:22": tagPolicy: must be digest, semver or lexical, got "newest"'],
     ["base constraint", `- base: node\n  tagPolicy: lexical\n`, 'images.yaml:1: base "node": constraint: is required when tagPolicy is lexical'],
-    ["base bad regex", `- base: node\n  tagPolicy: lexical\n  constraint: "^(22"\n`, "constraint: must be a valid regular expression"],
+    ["base bad regex", `- base: node\n  tagPolicy: lexical\n  constraint: "^(22"\n`, "constraint: must be a regular expression Kargo can compile (Go's RE2 syntax: no lookaround, backreferences or possessive quantifiers): missing closing ): `^(22`"],
     ["base platform", `- base: node:22\n  platform: linux/arm/v7\n`, "platform: must be os/arch, such as linux/amd64"],
     ["base interval", `- base: node:22\n  interval: soon\n`, 'images.yaml:2: base "node:22": interval: must be a duration'],
   ];

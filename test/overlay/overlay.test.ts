@@ -64,8 +64,8 @@ describe("parseOverlayText", () => {
 
 describe("applyOverlay", () => {
   it("enrolls included images minus excluded ones", () => {
-    const overlay = parseOverlayText("images:\n  exclude: [worker]\n", "o.yaml");
-    expect(applyOverlay(IMAGES, overlay).images.map((i) => i.name)).toEqual(["api"]);
+    const overlay = parseOverlayText("images:\n  include: [api, worker]\n  exclude: [tools]\n", "o.yaml");
+    expect(applyOverlay(IMAGES, overlay).images.map((i) => i.name)).toEqual(["api", "worker"]);
   });
 
   it("reports an image both included and excluded instead of silently enrolling nothing", () => {
