@@ -584,9 +584,23 @@ function describeUnset(names: Iterable<string>, declared: Set<string>, buildArgs
   return hints.length > 0 ? ` (${hints.join("; ")})` : "";
 }
 
+/**
+ * Characters of ARG and FROM expansion one Dockerfile may produce per platform, all words
+ * together. With each word bounded (MAX_WORD_EXPANSION), this bounds the memory ARGs that
+ * double each other could take; past it, the Dockerfile is reported and not analysed further.
+ */
+export const MAX_EXPANSION_PER_DOCKERFILE = 1024 * 1024;
+
 function evaluateVariant(sc: Scan, variant: Variant, buildArgs: Readonly<Record<string, string>>, stageNames: Array<string | undefined>): { occurrences: Occurrence[]; unresolved: UnresolvedBase[] } {
   const unresolved: UnresolvedBase[] = [];
   const occurrences: Occurrence[] = [];
+  let budget = MAX_EXPANSION_PER_DOCKERFILE;
+  const overBudget = (line: number, result: { ok: boolean; result?: string }): boolean => {
+    budget -= result.ok ? (result.result?.length ?? 0) : 0;
+    if (budget >= 0) return false;
+    unresolved.push({ line, reason: `ARG and FROM expansion produces more than ${MAX_EXPANSION_PER_DOCKERFILE} characters; the rest of the Dockerfile is not analysed` });
+    return true;
+  };
   const lastName = stageNames.length > 0 ? stageNames[stageNames.length - 1] ?? "" : "";
   const env = platformArgs(variant.platform, buildArgs, lastName);
   const declared = new Set<string>();
@@ -609,6 +623,7 @@ function evaluateVariant(sc: Scan, variant: Variant, buildArgs: Readonly<Record<
           env.set(key, { value: buildArgs[key] });
         } else if (value !== undefined) {
           const r = lexWord(value, lookup, { escape: sc.escape });
+          if (overBudget(instr.line, r)) return { occurrences: [], unresolved };
           if (!r.ok) {
             unresolved.push({ line: instr.line, reason: `ARG ${key}: cannot expand ${JSON.stringify(value)}: ${r.error}` });
             env.set(key, { value: "", unknown: `ARG ${key} could not be evaluated` });
@@ -642,6 +657,7 @@ function evaluateVariant(sc: Scan, variant: Variant, buildArgs: Readonly<Record<
     if (args.length === 1 || (args.length === 3 && AS_KEYWORD.test(args[1]))) {
       const raw = args[0];
       const r = lexWord(raw, lookup, { escape: sc.escape });
+      if (overBudget(line, r)) return { occurrences: [], unresolved };
       if (!r.ok) {
         unresolved.push({ line, reason: `FROM ${raw}: ${r.error}` });
       } else {
@@ -758,6 +774,21 @@ function sourceBases(sc: Scan, stageNames: Array<string | undefined>): { occurre
   return { occurrences, unresolved };
 }
 
+const REASON_HEAD = 200;
+const REASON_TAIL = 100;
+
+/**
+ * A reason as it may be shown and stored (errors, the lock): Dockerfile text it quotes is cut to
+ * a short excerpt, and characters that are controls or line breaks to some reader are escaped.
+ */
+export function shortReason(reason: string): string {
+  const chars = Array.from(reason);
+  const cut = chars.length > REASON_HEAD + REASON_TAIL + 1 ? [...chars.slice(0, REASON_HEAD), "…", ...chars.slice(-REASON_TAIL)] : chars;
+  return cut
+    .map((ch) => (/^[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]$/.test(ch) ? `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}` : ch))
+    .join("");
+}
+
 /** Analyses a Dockerfile's text. Never throws; see the module comment for the rules. */
 export function analyzeDockerfile(text: string, options: AnalyzeOptions = {}): DockerfileAnalysis {
   const buildArgs = options.buildArgs ?? {};
@@ -801,7 +832,7 @@ export function analyzeDockerfile(text: string, options: AnalyzeOptions = {}): D
     unresolved.push(platforms.length < variants.length ? { line: entry.line, reason: `${entry.reason} (for ${platforms.join(", ")})` } : entry);
   }
   const seen = new Set<string>();
-  const unique = unresolved.filter((u) => {
+  const unique = unresolved.map((u) => ({ line: u.line, reason: shortReason(u.reason) })).filter((u) => {
     const key = `${u.line}\u0000${u.reason}`;
     if (seen.has(key)) return false;
     seen.add(key);

@@ -14,7 +14,7 @@ import * as path from "node:path";
 import { stringify } from "yaml";
 import { z } from "zod";
 import type { ImagesFile } from "../config/images";
-import { type Problem, UserError } from "../config/errors";
+import { fileErrorMessage, type Problem, UserError } from "../config/errors";
 import type { ImageSpec } from "../config/schema";
 import { validateWith } from "../config/validate";
 import { parseSourcedYaml } from "../config/yaml-source";
@@ -206,10 +206,62 @@ export function readLock(stateDir: string, opts: ReadLockOptions = {}): Lock {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new UserError([
-      { file, message: code === "ENOENT" ? "not found: run `image-factory analyze` to create it, and commit it beside images.yaml" : `cannot read: ${(e as Error).message}` },
+      { file, message: code === "ENOENT" ? "not found: run `image-factory analyze` to create it, and commit it beside images.yaml" : fileErrorMessage(e) },
     ]);
   }
   return parseLock(text, file);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing
+
+/**
+ * Writes the lock text to <stateDir>/images.lock.yaml without ever leaving a partial file or
+ * writing through a link: the text goes to a new file beside it (created exclusively), is
+ * flushed, then renamed over the lock. A lock that is a symbolic link, or not a regular file,
+ * is refused. Returns whether the file changed. Errors are UserErrors naming the path.
+ */
+export function writeLock(stateDir: string, text: string, shownAs: string): boolean {
+  const lockPath = path.join(stateDir, LOCK_FILE_NAME);
+  const fail = (e: unknown): never => {
+    if (e instanceof UserError) throw e;
+    throw new UserError([{ file: shownAs, message: fileErrorMessage(e) }]);
+  };
+  let previous: string | undefined;
+  try {
+    fs.mkdirSync(stateDir, { recursive: true });
+    const stat = lstatOrUndefined(lockPath);
+    if (stat?.isSymbolicLink()) throw new UserError([{ file: shownAs, message: "is a symbolic link; refusing to write through it (replace it with the file itself)" }]);
+    if (stat && !stat.isFile()) throw new UserError([{ file: shownAs, message: "exists and is not a regular file; refusing to replace it" }]);
+    previous = stat ? fs.readFileSync(lockPath, "utf8") : undefined;
+  } catch (e) {
+    fail(e);
+  }
+  if (previous === text) return false;
+  const temp = path.join(stateDir, `.${LOCK_FILE_NAME}.${process.pid}.${Date.now().toString(36)}.tmp`);
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(temp, "wx", 0o644);
+    fs.writeFileSync(fd, text);
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fd = undefined;
+    fs.renameSync(temp, lockPath);
+  } catch (e) {
+    if (fd !== undefined) fs.closeSync(fd);
+    fs.rmSync(temp, { force: true });
+    fail(e);
+  }
+  return true;
+}
+
+function lstatOrUndefined(file: string): fs.Stats | undefined {
+  try {
+    return fs.lstatSync(file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw e;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

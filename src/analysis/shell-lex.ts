@@ -11,6 +11,18 @@
 /** Variable lookup: undefined means unset (distinct from set to ""). */
 export type EnvLookup = (name: string) => string | undefined;
 
+/**
+ * Bounds on one word's processing, so a hostile Dockerfile costs little time and memory: the
+ * result (and any value or pattern produced on the way) stays under MAX_WORD_EXPANSION
+ * characters, and `${...}` may nest MAX_SUBSTITUTION_DEPTH deep (the lexer recurses once per
+ * level). Image references are far shorter; BuildKit has no such bound but runs in Go, whose
+ * regexp is linear, where the wildcard patterns here run on JavaScript's backtracking engine.
+ */
+export const MAX_WORD_EXPANSION = 8192;
+export const MAX_SUBSTITUTION_DEPTH = 32;
+/** Unescaped wildcards allowed in one pattern applied to a long value (backtracking cost grows with each). */
+const MAX_PATTERN_WILDCARDS = 2;
+
 export interface LexOptions {
   /** The escape token: "\\" or "`" (the Dockerfile's `# escape=` directive). */
   escape: string;
@@ -104,6 +116,7 @@ class Words {
 
 class Lexer {
   private pos = 0;
+  private depth = 0;
   private rawEscapes: boolean;
   readonly matched = new Set<string>();
   readonly unmatched = new Set<string>();
@@ -146,6 +159,7 @@ class Lexer {
           this.pos += ch.length;
           return { result, words: words.done() };
         }
+        if (result.length > MAX_WORD_EXPANSION) throw tooLong();
         if (ch === "$") {
           const tmp = this.processDollar();
           result += tmp;
@@ -182,6 +196,7 @@ class Lexer {
         }
       }
       if (stop !== undefined) throw new LexFailure(`unexpected end of statement while looking for matching ${stop}`);
+      if (result.length > MAX_WORD_EXPANSION) throw tooLong();
       return { result, words: words.done() };
     } finally {
       this.rawEscapes = saved;
@@ -214,6 +229,7 @@ class Lexer {
       }
       if (ch === "$") {
         result += this.processDollar();
+        if (result.length > MAX_WORD_EXPANSION) throw tooLong();
         continue;
       }
       let out = this.next() as string;
@@ -251,6 +267,16 @@ class Lexer {
   }
 
   private processDollar(): string {
+    if (this.depth >= MAX_SUBSTITUTION_DEPTH) throw new LexFailure(`variable substitutions nest more than ${MAX_SUBSTITUTION_DEPTH} deep`);
+    this.depth++;
+    try {
+      return this.processDollarAt();
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private processDollarAt(): string {
     this.pos += 1;
     const skipUnset = this.opts.skipUnsetEnv ?? false;
     if (this.peek() !== "{") {
@@ -345,11 +371,18 @@ class Lexer {
     }
     const { value, set } = this.lookup(name);
     if (skipUnset && !set) return "${" + name + "/" + pattern + "/" + replacement + "}";
+    checkPatternCost(pattern, value);
     const re = shellPatternToRegex(pattern, true, false);
     if (replaceAll) {
       const global = new RegExp(re.source, "gu");
       // Go's ReplaceAllString expands $-templates in the replacement; the pattern has no groups.
-      return value.replace(global, (match) => expandGoTemplate(replacement, match));
+      let length = 0;
+      return value.replace(global, (match) => {
+        const out = expandGoTemplate(replacement, match);
+        length += out.length;
+        if (length > MAX_WORD_EXPANSION) throw tooLong();
+        return out;
+      });
     }
     const m = re.exec(value);
     if (!m) return value;
@@ -438,7 +471,20 @@ function shellPatternToRegex(pattern: string, greedy: boolean, anchored: boolean
   return new RegExp(out, "u");
 }
 
+function tooLong(): LexFailure {
+  return new LexFailure(`the word expands to more than ${MAX_WORD_EXPANSION} characters`);
+}
+
+/** Refuses a wildcard pattern whose backtracking over `value` could take long (see MAX_PATTERN_WILDCARDS). */
+function checkPatternCost(pattern: string, value: string): void {
+  const wildcards = (pattern.replace(/\\./g, "").match(/[*?]/g) ?? []).length;
+  if (value.length > 256 && wildcards > MAX_PATTERN_WILDCARDS) {
+    throw new LexFailure(`the pattern ${JSON.stringify(pattern.slice(0, 40))} has more than ${MAX_PATTERN_WILDCARDS} wildcards for a value of ${value.length} characters`);
+  }
+}
+
 function trimPrefix(pattern: string, value: string, greedy: boolean): string {
+  checkPatternCost(pattern, value);
   const m = shellPatternToRegex(pattern, greedy, true).exec(value);
   return m ? value.slice(m[0].length) : value;
 }

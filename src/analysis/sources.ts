@@ -9,7 +9,9 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { fileErrorMessage } from "../config/errors";
 import type { ImageSpec } from "../config/schema";
+import { tokenProblem } from "../config/stack";
 
 /** Reading one image's Dockerfile failed; the message is meant for the user. */
 export class SourceError extends Error {
@@ -31,20 +33,46 @@ export function sourceLocation(image: ImageSpec): string {
   return `${image.source.repo}@${image.source.branch}:${image.source.dockerfile}`;
 }
 
-/** Reads DIR/<owner>/<repo>/<dockerfile> (the branch is not part of the layout). */
+/** A Dockerfile (local or from GitHub) larger than this is refused. */
+export const MAX_DOCKERFILE_BYTES = 1024 * 1024;
+
+/** Whether `file` is `root` or inside it (both real, absolute paths). */
+function isInside(root: string, file: string): boolean {
+  const rel = path.relative(root, file);
+  return rel === "" || (!rel.startsWith(`..${path.sep}`) && rel !== ".." && !path.isAbsolute(rel));
+}
+
+/**
+ * Reads DIR/<owner>/<repo>/<dockerfile> (the branch is not part of the layout). Links are
+ * followed only while they stay inside DIR: a Dockerfile that resolves elsewhere (a link to
+ * /proc/self/environ, to a key file) is refused without being read.
+ */
 export function localSource(root: string, show: (file: string) => string = (f) => f): DockerfileSource {
   const fileOf = (image: ImageSpec) => path.join(root, ...image.source.repo.split("/"), ...image.source.dockerfile.split("/"));
+  let realRoot: string | undefined;
   return {
     locate: (image) => show(fileOf(image)),
     async read(image) {
       const file = fileOf(image);
+      let handle: fs.promises.FileHandle | undefined;
       try {
-        return await fs.promises.readFile(file, "utf8");
+        realRoot ??= await fs.promises.realpath(root);
+        const real = await fs.promises.realpath(file);
+        if (!isInside(realRoot, real)) throw new SourceError(`${show(file)} resolves to a file outside --source-root; refusing to read it`);
+        handle = await fs.promises.open(real, "r");
+        const stat = await handle.stat();
+        if (stat.isDirectory()) throw new SourceError(`${show(file)} is a folder, not a Dockerfile`);
+        if (!stat.isFile()) throw new SourceError(`${show(file)} is not a regular file`);
+        if (stat.size > MAX_DOCKERFILE_BYTES) throw new SourceError(`${show(file)} is ${stat.size} bytes, more than the ${MAX_DOCKERFILE_BYTES} a Dockerfile may have`);
+        return await handle.readFile("utf8");
       } catch (e) {
+        if (e instanceof SourceError) throw e;
         const code = (e as NodeJS.ErrnoException).code;
         if (code === "ENOENT") throw new SourceError(`Dockerfile not found: ${show(file)} (is --source-root right?)`);
         if (code === "EISDIR") throw new SourceError(`${show(file)} is a folder, not a Dockerfile`);
-        throw new SourceError(`cannot read ${show(file)}: ${(e as Error).message}`);
+        throw new SourceError(`cannot read ${show(file)}: ${fileErrorMessage(e)}`);
+      } finally {
+        await handle?.close();
       }
     },
   };
@@ -54,7 +82,38 @@ export function localSource(root: string, show: (file: string) => string = (f) =
 export type FetchLike = (
   url: string,
   init: { method: string; headers: Record<string, string>; signal?: AbortSignal },
-) => Promise<{ status: number; headers: { get(name: string): string | null }; text(): Promise<string> }>;
+) => Promise<{
+  status: number;
+  headers: { get(name: string): string | null };
+  text(): Promise<string>;
+  /** The body as a stream (fetch has one): read with a size cap instead of text(). */
+  body?: ReadableStream<Uint8Array> | null;
+}>;
+
+/** Reads a response's body, refusing more than `max` bytes (and stopping the download there). */
+async function boundedText(response: Awaited<ReturnType<FetchLike>>, max: number, where: string): Promise<string> {
+  const declared = Number(response.headers.get("content-length"));
+  if (Number.isFinite(declared) && declared > max) throw new SourceError(`GitHub's answer for ${where} is ${declared} bytes, more than the ${max} a Dockerfile may have`);
+  if (!response.body) {
+    const text = await response.text();
+    if (Buffer.byteLength(text, "utf8") > max) throw new SourceError(`GitHub's answer for ${where} is more than the ${max} bytes a Dockerfile may have`);
+    return text;
+  }
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel().catch(() => undefined);
+      throw new SourceError(`GitHub's answer for ${where} is more than the ${max} bytes a Dockerfile may have`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
 
 export interface GitHubSourceOptions {
   /** A token (GITHUB_TOKEN); public repositories can be read without one, at a low rate limit. */
@@ -70,6 +129,8 @@ export interface GitHubSourceOptions {
   maxDelayMs?: number;
   /** Per-request timeout. */
   timeoutMs?: number;
+  /** Largest Dockerfile accepted (default MAX_DOCKERFILE_BYTES). */
+  maxBytes?: number;
   sleep?: (ms: number) => Promise<void>;
   /** Current time in ms (for x-ratelimit-reset). */
   now?: () => number;
@@ -100,11 +161,15 @@ export function githubSource(options: GitHubSourceOptions = {}): DockerfileSourc
     "X-GitHub-Api-Version": "2022-11-28",
     "User-Agent": "image-factory",
   };
-  if (options.token) headers.Authorization = `Bearer ${options.token}`;
+  // A token that cannot be a header value is refused before any request (never retried, never shown).
+  const tokenError = options.token ? tokenProblem(options.token) : undefined;
+  if (options.token && !tokenError) headers.Authorization = `Bearer ${options.token}`;
+  const maxBytes = options.maxBytes ?? MAX_DOCKERFILE_BYTES;
 
   return {
     locate: sourceLocation,
     async read(image) {
+      if (tokenError) throw new SourceError(`GITHUB_TOKEN ${tokenError.replace(/: set the token.*$/, "")}`);
       const { repo, branch, dockerfile } = image.source;
       const where = sourceLocation(image);
       const encodedPath = dockerfile.split("/").map(encodeURIComponent).join("/");
@@ -124,8 +189,9 @@ export function githubSource(options: GitHubSourceOptions = {}): DockerfileSourc
         const { status } = response;
         if (status === 200) {
           try {
-            return await response.text();
+            return await boundedText(response, maxBytes, where);
           } catch (e) {
+            if (e instanceof SourceError) throw e;
             lastProblem = `network error while reading the response: ${(e as Error).message}`;
             if (attempt < maxAttempts) await sleep(baseDelay * 2 ** (attempt - 1));
             continue;

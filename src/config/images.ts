@@ -111,6 +111,33 @@ export function parseImagesText(text: string, file: string): ImagesFile {
     images.push(completeImage(result.value));
   });
 
+  problems.push(...registrySecretClashes(images, file));
   if (problems.length > 0) throw new UserError(problems);
   return { file, images, bases };
+}
+
+/**
+ * A generated workflow logs in to a registry other than ghcr.io with the repository secrets
+ * REGISTRY_<HOST>_USERNAME/PASSWORD, HOST upper-cased with every other character as `_`
+ * (github/workflow.ts registrySecretNames). Hosts that differ only in punctuation would share
+ * them, and a build would send one registry's password to the other: refused here.
+ */
+export function registrySecretClashes(images: readonly ImageSpec[], file: string): Problem[] {
+  const byKey = new Map<string, string>();
+  const problems: Problem[] = [];
+  for (const image of images) {
+    if (image.registry === "ghcr.io") continue;
+    const key = image.registry.toUpperCase().replace(/[^A-Z0-9]/g, "_");
+    const other = byKey.get(key);
+    if (other === undefined) byKey.set(key, image.registry);
+    else if (other !== image.registry) {
+      problems.push({
+        file,
+        subject: `image "${image.name}"`,
+        field: "registry",
+        message: `${image.registry} and ${other} would share the workflow secrets REGISTRY_${key}_USERNAME and _PASSWORD, so a build could send one registry's password to the other: use one spelling of the host`,
+      });
+    }
+  }
+  return problems;
 }

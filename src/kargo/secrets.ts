@@ -84,8 +84,29 @@ export function registryCredentials(registries: Record<string, RegistrySettings>
       problems.push({ file: configFile, field: `${CONFIG_NAMESPACE}:registryTokens.${host}`, message: `has no user: set ${CONFIG_NAMESPACE}:registries.${host}.username` });
     }
   }
+  // Hosts that differ only in punctuation (registry.acme.com, registry-acme.com) would share one
+  // Secret: the second registry would get the first one's token. Refused, naming both.
+  const byName = new Map<string, string>();
+  for (const c of credentials) {
+    const name = imageCredentialSecretName(c.host);
+    const other = byName.get(name);
+    if (other !== undefined) {
+      problems.push({
+        file: configFile,
+        field: `${CONFIG_NAMESPACE}:registries.${c.host}`,
+        message: `and registries.${other} would share the credential Secret ${name}; Kargo would log in to one with the other's token. Keep credentials for one of them only`,
+      });
+    } else {
+      byName.set(name, c.host);
+    }
+  }
   if (problems.length > 0) throw new UserError(problems);
   return credentials;
+}
+
+/** `registry-<host>`, the host's letters and digits joined by `-`. */
+export function imageCredentialSecretName(host: string): string {
+  return `registry-${host.replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "")}`;
 }
 
 /**
@@ -102,7 +123,7 @@ export function registryRepoPattern(host: string): string {
 /** `registry-<host>`: the Project's image credential for one registry. */
 export function imageCredentialSecret(project: string, credential: RegistryCredential): SecretShape {
   return {
-    name: `registry-${credential.host.replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "")}`,
+    name: imageCredentialSecretName(credential.host),
     namespace: project,
     labels: { "kargo.akuity.io/cred-type": "image" },
     plain: { repoURL: registryRepoPattern(credential.host), repoURLIsRegex: "true", username: credential.username },

@@ -14,7 +14,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { type Problem, UserError } from "../config/errors";
+import { fileErrorMessage, isUserError, type Problem, UserError } from "../config/errors";
 import { CONFIG_NAMESPACE } from "../config/stack";
 import { isPromotionFinding } from "../promotion/guard";
 import { relativePathProblem } from "../config/schema";
@@ -25,8 +25,14 @@ import { yamlDocument } from "./yaml";
 
 /** What a secret value is replaced by in every rendered file. */
 export const SECRET_MARKER = "[secret]";
-/** The file that marks a folder as render output (and so safe to replace). */
+/** What was rendered, and the program's warnings. */
 export const RENDER_MANIFEST = "render.json";
+/**
+ * The file that marks a folder as render output: the exact list of files the render wrote,
+ * itself included. A folder is replaced only when it holds nothing else.
+ */
+export const RENDER_INVENTORY = ".image-factory-render";
+const INVENTORY_HEADER = "# Written by image-factory render: the files of this folder. The folder is replaced as a whole by the next render.";
 
 export interface RenderOptions {
   /** The Pulumi project folder (Pulumi.yaml, index.ts, Pulumi.<stack>.yaml). */
@@ -148,6 +154,7 @@ export async function renderStack(opts: RenderOptions): Promise<RenderResult> {
       diagnostics: logs.filter((l) => l.severity !== "debug").map((l) => `${l.severity}: ${l.message}`),
     }),
   );
+  files.set(RENDER_INVENTORY, inventoryText([...files.keys(), RENDER_INVENTORY]));
   const sorted = new Map([...files.entries()].sort(([a], [b]) => cmp(a, b)));
   const secretKeys = new Set(values.secretKeys);
   const config = Object.fromEntries(Object.entries(values.config).filter(([k]) => !secretKeys.has(k)));
@@ -182,39 +189,100 @@ export function assertNoSecrets(result: RenderResult): void {
   if (findings.length > 0) throw new SecretLeakError(findings);
 }
 
+function inventoryText(files: readonly string[]): string {
+  return `${INVENTORY_HEADER}\n${[...new Set(files)].sort(cmp).join("\n")}\n`;
+}
+
 /**
- * Writes the render to `outDir` all at once: into a fresh folder beside it, then swapped in.
- * An existing `outDir` is only replaced when it is empty or an earlier render.
+ * What in `dir` stops render from replacing it, or undefined when it may: the folder must be
+ * empty, or hold exactly files an earlier render listed in its inventory (no other file, no
+ * symbolic link, nothing else). Never follows a link.
  */
-export function writeRender(result: RenderResult, outDir: string): void {
-  assertNoSecrets(result);
-  const target = path.resolve(outDir);
-  if (fs.existsSync(target)) {
-    const entries = fs.readdirSync(target);
-    if (entries.length > 0 && !entries.includes(RENDER_MANIFEST)) {
-      throw new UserError([{ file: outDir, message: `exists and is not the output of image-factory render; refusing to replace it (choose an empty or new folder)` }]);
+export function replaceProblem(dir: string): string | undefined {
+  let stat: fs.Stats;
+  try {
+    stat = fs.lstatSync(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw e;
+  }
+  if (stat.isSymbolicLink()) return "is a symbolic link; render writes only to a real folder";
+  if (!stat.isDirectory()) return "is a file, not a folder";
+  const found: string[] = [];
+  const other: string[] = [];
+  const stack = [""];
+  while (stack.length > 0) {
+    const rel = stack.pop()!;
+    for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+      const child = rel ? `${rel}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) stack.push(child);
+      else if (entry.isFile()) found.push(child);
+      else other.push(child);
     }
   }
-  fs.mkdirSync(path.dirname(target), { recursive: true });
-  const staging = fs.mkdtempSync(path.join(path.dirname(target), `.${path.basename(target)}.render-`));
+  if (found.length === 0 && other.length === 0) return undefined;
+  if (other.length > 0) return `holds ${describeEntries(other)}, which render did not write; refusing to replace it`;
+  let listed: Set<string> | undefined;
+  if (found.includes(RENDER_INVENTORY)) {
+    const text = fs.readFileSync(path.join(dir, RENDER_INVENTORY), "utf8");
+    if (text.startsWith(`${INVENTORY_HEADER}\n`)) listed = new Set(text.split("\n").slice(1).filter((l) => l !== ""));
+  }
+  if (!listed) return "is not empty and not a folder image-factory render wrote (it has no inventory); choose an empty or new folder";
+  const extra = found.filter((f) => !listed.has(f)).sort(cmp);
+  if (extra.length > 0) return `holds ${describeEntries(extra)}, which render did not write; move ${extra.length === 1 ? "it" : "them"} away or choose another folder`;
+  return undefined;
+}
+
+function describeEntries(entries: readonly string[]): string {
+  const shown = [...entries].sort(cmp).slice(0, 5).map((e) => JSON.stringify(e)).join(", ");
+  return entries.length > 5 ? `${shown} and ${entries.length - 5} more` : shown;
+}
+
+/**
+ * Writes the render to `outDir` all at once: into a fresh folder beside it, then swapped in.
+ * An existing `outDir` is only replaced when it is empty or exactly an earlier render's files
+ * (see replaceProblem). Every file-system failure is a UserError naming the path.
+ */
+export function writeRender(result: RenderResult, outDir: string, shownAs: string = outDir): void {
+  assertNoSecrets(result);
+  const target = path.resolve(outDir);
+  const fail = (file: string, e: unknown): never => {
+    if (isUserError(e)) throw e;
+    throw new UserError([{ file, message: fileErrorMessage(e) }]);
+  };
+  let problem: string | undefined;
+  try {
+    problem = replaceProblem(target);
+  } catch (e) {
+    fail(shownAs, e);
+  }
+  if (problem) throw new UserError([{ file: shownAs, message: problem }]);
+  const parent = path.dirname(target);
+  let staging: string | undefined;
+  try {
+    fs.mkdirSync(parent, { recursive: true });
+    staging = fs.mkdtempSync(path.join(parent, `.${path.basename(target)}.render-`));
+  } catch (e) {
+    fail(shownAs, e);
+  }
   try {
     const made = new Set<string>();
     for (const [rel, content] of result.files) {
-      const file = path.join(staging, rel);
+      const file = path.join(staging!, rel);
       const dir = path.dirname(file);
       if (!made.has(dir)) {
         fs.mkdirSync(dir, { recursive: true });
         made.add(dir);
       }
-      fs.writeFileSync(file, content);
+      fs.writeFileSync(file, content, { flag: "wx" });
     }
     const old = fs.existsSync(target) ? `${staging}.old` : undefined;
     if (old) fs.renameSync(target, old);
-    fs.renameSync(staging, target);
+    fs.renameSync(staging!, target);
     if (old) fs.rmSync(old, { recursive: true, force: true });
   } catch (e) {
-    fs.rmSync(staging, { recursive: true, force: true });
-    throw e;
+    fs.rmSync(staging!, { recursive: true, force: true });
+    fail(shownAs, e);
   }
 }
 

@@ -10,7 +10,7 @@ import { lockInputsOf, type Lock } from "../../src/analysis/lock";
 import { isUserError } from "../../src/config/errors";
 import { parseImagesText } from "../../src/config/images";
 import { KARGO_DELIMITERS } from "../../src/config/text-policy";
-import { buildWorkflow, renderWorkflow } from "../../src/github/workflow";
+import { buildRepoWorkflow, renderRepoWorkflow } from "../../src/github/workflow";
 import { toYamlStream } from "../../src/github/yaml";
 import { planKargo } from "../../src/kargo/objects";
 import { buildEstate } from "../../src/model/estate";
@@ -93,7 +93,7 @@ function generate(text: string) {
   const image = imagesFile.images[0];
   return {
     outputs: [
-      { value: JSON.parse(JSON.stringify(buildWorkflow(image))) as unknown, text: renderWorkflow(image), stream: false },
+      { value: JSON.parse(JSON.stringify(buildRepoWorkflow([image]))) as unknown, text: renderRepoWorkflow([image]), stream: false },
       ...objects.map((o) => ({ value: o as unknown, text: yamlDocument(o), stream: false })),
       { value: objects as unknown, text: toYamlStream(objects, { quoteKeys: true }), stream: true },
     ],
@@ -132,7 +132,7 @@ describe("random strings in every images.yaml field", () => {
         for (const { value, text: out, stream } of generated.outputs) {
           expect(out).not.toMatch(FORBIDDEN);
           if (stream) {
-            const docs12 = out.split(/^---\n/m).filter((d) => d.trim() !== "" && !d.trim().startsWith("#")).map((d) => parse(d, { version: "1.2" }));
+            const docs12 = out.split(/^---\n/m).filter((d) => d.trim() !== "" && !d.trim().startsWith("#")).map((d: string) => parse(d, { version: "1.2" }));
             expect(docs12).toEqual(value);
             expect(jsYaml.loadAll(out).filter((d) => d !== null)).toEqual(value);
           } else {

@@ -1,9 +1,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { analyzeDockerfile } from "../../analysis/dockerfile";
-import { analyzeEstate, LOCK_FILE_NAME, serializeLock } from "../../analysis/lock";
-import { type DockerfileSource, githubSource, localSource } from "../../analysis/sources";
+import { analyzeEstate, LOCK_FILE_NAME, serializeLock, writeLock } from "../../analysis/lock";
+import { type DockerfileSource, githubSource, localSource, MAX_DOCKERFILE_BYTES } from "../../analysis/sources";
 import { formatProblem, type Problem, readUserFile, UserError } from "../../config/errors";
+import { isHttpsApiUrl, tokenProblem } from "../../config/stack";
 import { loadImagesFile } from "../../config/images";
 import { BUILD_ARG_NAME, PLATFORM } from "../../config/schema";
 import { type CliIO, type Command, displayPath, paint, UsageError } from "../command";
@@ -91,7 +92,7 @@ async function analyzeOne(values: Values, io: CliIO): Promise<number> {
   }
   const file = path.resolve(io.cwd, values.dockerfile as string);
   const shown = displayPath(file, io.cwd);
-  const text = readUserFile(file, shown);
+  const text = readUserFile(file, shown, { maxBytes: MAX_DOCKERFILE_BYTES });
   const result = analyzeDockerfile(text, { buildArgs, platforms });
   if (values.json) {
     io.stdout(`${JSON.stringify(result)}\n`);
@@ -132,21 +133,18 @@ async function analyzeAll(values: Values, io: CliIO): Promise<number> {
   const json = values.json === true;
 
   if (values.check) {
-    const source = root !== undefined ? localSource(root, (f) => displayPath(f, io.cwd)) : githubSource({ token: io.env.GITHUB_TOKEN || undefined });
+    const source = root !== undefined ? localSource(root, (f) => displayPath(f, io.cwd)) : githubSource({ token: githubToken(io.env), apiUrl: githubApiUrl(io.env) });
     const check = await compareLock(imagesFile, target.stateDir, source, "some Dockerfiles cannot be read", io);
     if (!check.lock) throw new UserError(check.problems);
     return report(check.status, check.patch, check.problems, shownLock, target, json, io, describe(check.lock));
   }
 
-  const source: DockerfileSource = root !== undefined ? localSource(root, (f) => displayPath(f, io.cwd)) : githubSource({ token: io.env.GITHUB_TOKEN || undefined });
+  const source: DockerfileSource = root !== undefined ? localSource(root, (f) => displayPath(f, io.cwd)) : githubSource({ token: githubToken(io.env), apiUrl: githubApiUrl(io.env) });
   const from = root !== undefined ? displayPath(root, io.cwd) : "GitHub";
   const result = await analyzeFrom(imagesFile, source, io);
   if (!result.lock) throw new UserError(result.problems);
   const text = serializeLock(result.lock);
-  fs.mkdirSync(target.stateDir, { recursive: true });
-  const previous = fs.existsSync(lockPath) ? fs.readFileSync(lockPath, "utf8") : undefined;
-  if (previous !== text) fs.writeFileSync(lockPath, text);
-  const status = previous === text ? "unchanged" : "written";
+  const status = writeLock(target.stateDir, text, shownLock) ? "written" : "unchanged";
   if (json) {
     io.stdout(`${JSON.stringify({ lock: shownLock, status, ...counts(result.lock), from, problems: result.problems })}\n`);
   } else {
@@ -188,6 +186,26 @@ function report(
     if (status === "fresh" && problems.length === 0 && !io.quiet) io.stdout(`${shownLock}: up to date (${described})\n`);
   }
   return status !== "fresh" || problems.length > 0 ? 1 : 0;
+}
+
+/**
+ * GITHUB_TOKEN, checked before any request: unset or empty means none; blank or anything that
+ * cannot be an HTTP header value is an error that never shows the token.
+ */
+function githubToken(env: CliIO["env"]): string | undefined {
+  const token = env.GITHUB_TOKEN;
+  if (token === undefined || token === "") return undefined;
+  const problem = tokenProblem(token);
+  if (problem) throw new UserError([{ file: "GITHUB_TOKEN", message: problem.replace(/set the token \(pulumi config set --secret \.\.\.\)/, "set it or unset it") }]);
+  return token;
+}
+
+/** GITHUB_API_URL (GitHub Enterprise Server's REST API root, as GitHub Actions sets it), or github.com's. */
+function githubApiUrl(env: CliIO["env"]): string | undefined {
+  const url = env.GITHUB_API_URL;
+  if (url === undefined || url === "") return undefined;
+  if (!isHttpsApiUrl(url)) throw new UserError([{ file: "GITHUB_API_URL", message: "must be an https:// URL without credentials, query or fragment, such as https://github.example.com/api/v3" }]);
+  return url;
 }
 
 function counts(lock: { images: Record<string, unknown>; bases: Record<string, unknown> }): { images: number; bases: number } {

@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { type Command, displayPath, lazy, PACKAGE_ROOT, paint, UsageError, withProgress } from "../command";
 import { analyzeCommandFor, checkLock, localSourceRoot } from "../stack-inputs";
+import { scanForSecrets } from "../../render/secret-scan";
 import { RENDER_OPTIONS, RENDER_OPTIONS_HELP, renderFromCli, writeOrReport } from "./render";
 
 /** The plan's builders and formatters, loaded when a plan runs. */
@@ -85,10 +86,18 @@ ${RENDER_OPTIONS_HELP}
       lock: { file: lock.file, status: lock.status, command: analyzeCommandFor(result.stack), ...(lock.reason ? { reason: lock.reason } : {}) },
     });
     if (lock.status === "stale" && !io.quiet) io.stderr(`${paint(io, "yellow", "warning:")} ${lock.file} is stale: a Dockerfile changed since it was written; run \`${analyzeCommandFor(result.stack)}\` and commit it\n`);
+    const text = format === "json" ? formatJson(plan) : formatMarkdown(plan, undefined, { columns: io.columns });
+    // The same scan render runs before writing: nothing plan prints or writes may hold a secret either.
+    const { SecretLeakError, secretValuesOf } = await lazy(() => require("../../render/render") as typeof import("../../render/render"), () => import("../../render/render"));
+    const findings = scanForSecrets(new Map([["plan output", text], ["plan json", formatJson(plan)], ...result.files]), secretValuesOf(result));
+    if (findings.length > 0) {
+      io.stderr(`${new SecretLeakError(findings).message.replace("refusing to write the render", "refusing to print the plan")}\n`);
+      return 1;
+    }
     if (typeof values["json-out"] === "string") {
       fs.writeFileSync(path.resolve(io.cwd, values["json-out"]), formatJson(plan));
     }
-    io.stdout(format === "json" ? formatJson(plan) : formatMarkdown(plan, undefined, { columns: io.columns }));
+    io.stdout(text);
     if (values["exit-code"]) return plan.changes && plan.changes.list.length > 0 ? 2 : 0;
     return 0;
   },

@@ -42,7 +42,8 @@ read: a \`secure:\` value becomes a placeholder, every secret is written as "[se
 the files are checked for secret values (plain, base64, URL-encoded) before anything is
 written. The output is the same bytes for the same input; compare two renders with
 \`image-factory plan --base DIR\`. DIR is replaced as a whole, and only when it is empty or
-an earlier render; on any error nothing is written.
+holds exactly an earlier render's files (listed in DIR/.image-factory-render); on any error
+nothing is written.
 
 Options:
 ${RENDER_OPTIONS_HELP}
@@ -111,7 +112,7 @@ export async function renderFromCli(values: Values, io: CliIO, opts: { quiet?: b
 async function writeOrReport(result: RenderResult, out: string, io: CliIO): Promise<number | undefined> {
   const { SecretLeakError, writeRender } = await loadRender();
   try {
-    writeRender(result, out);
+    writeRender(result, out, displayPath(out, io.cwd));
     return undefined;
   } catch (e) {
     if (e instanceof SecretLeakError) {
