@@ -176,8 +176,9 @@ export class SecretLeakError extends Error {
   constructor(readonly findings: ReturnType<typeof scanForSecrets>) {
     super(
       `refusing to write the render: a secret value would be written to\n${findings
+        .slice(0, 10)
         .map((f) => `  ${f.file} (${f.form}, secret #${f.secret + 1})`)
-        .join("\n")}\nA secret reached an input Pulumi does not mark as secret: wrap it with pulumi.secret() where it is used.`,
+        .join("\n")}${findings.length > 10 ? `\n  and ${findings.length - 10} more` : ""}\nA secret reached an input Pulumi does not mark as secret: wrap it with pulumi.secret() where it is used.`,
     );
     this.name = "SecretLeakError";
   }

@@ -55,7 +55,11 @@ export function scanForSecrets(files: ReadonlyMap<string, string | Buffer>, secr
   const needles = secrets.flatMap((s, i) => (s.length >= MIN_SCANNED_SECRET_LENGTH ? needlesFor(s, i) : []));
   if (needles.length === 0) return [];
   const findings: SecretFinding[] = [];
-  for (const [file, content] of files) {
+  // A file may be named after a secret too (a value used as a name): its name is shown masked.
+  const masked = (file: string) => secrets.reduce((name, secret) => (secret.length >= MIN_SCANNED_SECRET_LENGTH ? name.split(secret).join("[secret]") : name), file);
+  for (const [rawFile, content] of files) {
+    const file = masked(rawFile);
+    if (file !== rawFile) findings.push({ file, form: "file name", secret: secrets.findIndex((s) => s.length >= MIN_SCANNED_SECRET_LENGTH && rawFile.includes(s)) });
     const text = typeof content === "string" ? content : content.toString("utf8");
     const seen = new Set<string>();
     for (const n of needles) {
