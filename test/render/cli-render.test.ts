@@ -92,7 +92,7 @@ describe("image-factory render", () => {
     fs.writeFileSync(path.join(dir, "keep.txt"), "mine\n");
     const run = imageFactory(["render", "--out", dir]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain("exists and is not the output of image-factory render");
+    expect(run.stderr).toContain("is not empty and not a folder image-factory render wrote (it has no inventory)");
     expect(fs.readdirSync(dir)).toEqual(["keep.txt"]);
   });
 
