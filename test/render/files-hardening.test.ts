@@ -108,7 +108,10 @@ describe("the lock is written to a temporary file and renamed, never through a l
   it("a --state that is a file is a one-line error from analyze, exit 1", async () => {
     const dir = tmp();
     fs.writeFileSync(path.join(dir, "state"), "x");
-    const r = await runCli(["analyze", "--state", "state"], dir);
+    fs.writeFileSync(path.join(dir, "images.yaml"), "- name: app\n  repository: acme/app\n  source: {repo: acme/app}\n");
+    fs.mkdirSync(path.join(dir, "src", "acme", "app"), { recursive: true });
+    fs.writeFileSync(path.join(dir, "src", "acme", "app", "Dockerfile"), "FROM node:22\n");
+    const r = await runCli(["analyze", "--images", "images.yaml", "--state", "state", "--source-root", "src"], dir);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^state\/images\.lock\.yaml: (a part of the path is a file, not a folder|already exists)\n1 problem found\.\n$/);
     expect(r.stderr).not.toContain("    at ");
