@@ -11,6 +11,7 @@ import { generateEstate, generateEstateText } from "../../bench/generated-estate
 import { parseImagesText } from "../../src/config/images";
 import { MAX_MANIFEST_FILE_BYTES, type KubernetesObject, renderManifestFiles } from "../../src/gitops/manifests";
 import { spawn } from "node:child_process";
+import { readTree } from "../golden/tree";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const SIZE = { images: 150, bases: 30, repos: 10 };
@@ -26,16 +27,6 @@ let dev: RenderResult;
 let prod: RenderResult;
 let prodChanged: RenderResult;
 let changedImage: string;
-
-function readTree(root: string, rel = ""): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const e of fs.readdirSync(path.join(root, rel), { withFileTypes: true })) {
-    const child = rel ? `${rel}/${e.name}` : e.name;
-    if (e.isDirectory()) for (const [k, v] of readTree(root, child)) out.set(k, v);
-    else out.set(child, fs.readFileSync(path.join(root, child), "utf8"));
-  }
-  return out;
-}
 
 /** `image-factory render` in a child process (Pulumi's mock runtime runs once per process). */
 function render(stack: string, images: string, state: string): Promise<RenderResult> {
