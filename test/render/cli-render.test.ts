@@ -21,6 +21,17 @@ describe("image-factory render", () => {
     for (const [file, content] of ta) expect(content.equals(tb.get(file)!), file).toBe(true);
   });
 
+  it("says what it assumed in notes, and with --quiet only results and problems", () => {
+    const dir = tmp();
+    const loud = imageFactory(["render", "--out", path.join(dir, "a")]);
+    expect(loud.code).toBe(0);
+    expect(loud.stderr).toMatch(/^note: /m);
+    const quiet = imageFactory(["render", "--quiet", "--out", path.join(dir, "b")]);
+    expect(quiet.code).toBe(0);
+    expect(quiet.stderr).not.toMatch(/^note: /m);
+    expect(readTree(path.join(dir, "b")).size).toBe(readTree(path.join(dir, "a")).size);
+  });
+
   it("keeps a token given with --config secret: not in any file, in any form", () => {
     const dir = tmp();
     const token = "ghp_RenderTestToken4242424242424242";

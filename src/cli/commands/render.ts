@@ -104,7 +104,8 @@ export async function renderFromCli(values: Values, io: CliIO, opts: { quiet?: b
     throw e;
   }
   if (opts.quiet) return result;
-  for (const note of result.notes) io.stderr(`note: ${note}\n`);
+  // Notes say what render had to assume; --quiet keeps only results and problems.
+  if (!io.quiet) for (const note of result.notes) io.stderr(`note: ${note}\n`);
   for (const log of result.logs) if (log.severity === "warning" || log.severity === "error") io.stderr(`${log.severity}: ${log.message}\n`);
   return result;
 }
