@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { formatProblem, isUserError } from "../config/errors";
 import { type CliIO, type Command, colorEnabled, FALLBACK_STACK, lazy, PACKAGE_ROOT, paint, STACK_ENV, UsageError } from "./command";
+import { COMMAND_HELP } from "./help";
 import { closest } from "./suggest";
 
 type CommandModule = Record<string, unknown>;
@@ -109,12 +110,13 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
     io.stderr(`image-factory: unknown command "${name}"${guess ? `: did you mean \`image-factory ${guess}\`?` : ""}\n\n${topHelp()}\n`);
     return 2;
   }
+  // A command's help needs none of its modules.
+  if (rest.includes("--help") || rest.includes("-h")) {
+    io.stdout(`${COMMAND_HELP[entry.name as keyof typeof COMMAND_HELP]}\n`);
+    return 0;
+  }
   const command = await entry.load();
   try {
-    if (rest.includes("--help") || rest.includes("-h")) {
-      io.stdout(`${command.help}\n`);
-      return 0;
-    }
     const options = { ...GLOBAL_OPTIONS, ...command.options };
     let parsed;
     try {

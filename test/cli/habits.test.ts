@@ -64,10 +64,11 @@ describe("tables in a terminal", () => {
 });
 
 describe("--help", () => {
-  it("loads no heavy module (Pulumi's SDK, zod, yaml, diff): the command list and --version are cheap", () => {
+  it("loads no heavy module (Pulumi's SDK, zod, yaml, diff): the command list, a command's help and --version are cheap", () => {
     const probe = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "if-probe-")), "probe.js");
     fs.writeFileSync(probe, "process.on('exit', () => process.stderr.write('\\nLOADED ' + JSON.stringify(Object.keys(require.cache)) + '\\n'));\n");
-    for (const args of [["--help"], ["--version"]]) {
+    // A command's own --help too: the help texts live apart from the commands (src/cli/help.ts).
+    for (const args of [["--help"], ["--version"], ...["init", "validate", "analyze", "render", "plan"].map((c) => [c, "--help"])]) {
       const started = process.hrtime.bigint();
       const r = spawnSync(process.execPath, ["-r", probe, path.join(ROOT, "bin", "image-factory.js"), ...args], { cwd: ROOT, encoding: "utf8" });
       const ms = Number(process.hrtime.bigint() - started) / 1e6;

@@ -9,49 +9,12 @@ import { loadImagesFile } from "../../config/images";
 import { BUILD_ARG_NAME, PLATFORM } from "../../config/schema";
 import { type CliIO, type Command, displayPath, paint, UsageError } from "../command";
 import { analyzeCommandFor, compareLock, localSourceRoot, readStackInputs } from "../stack-inputs";
+import { COMMAND_HELP } from "../help";
 
 export const analyzeCommand: Command = {
   name: "analyze",
   summary: "Find every image's base images and write images.lock.yaml",
-  help: `Usage: image-factory analyze [--stack NAME] [--config KEY=VALUE]... [--source-root DIR] [--check] [--json]
-       image-factory analyze --images FILE [--state DIR] [--source-root DIR] [--check] [--json]
-       image-factory analyze --dockerfile PATH [--build-arg K=V]... [--platform P]... [--json]
-
-Reads each image's Dockerfile and records its base images in images.lock.yaml: the FROM,
-COPY --from and RUN --mount from= images, normalized (docker.io/library/node:22), each
-marked runtime (the final image is built on it) or build-only, with its Dockerfile line.
-The Pulumi program reads only this file, so commit it beside images.yaml and run analyze
-again after changing images.yaml or a Dockerfile.
-
-It works on a stack's images.yaml and lock folder (image-factory:images and
-image-factory:state in Pulumi.<stack>.yaml): --stack, else $IMAGE_FACTORY_STACK, else dev.
---images FILE works on that file alone, with its lock beside it (or in --state DIR).
-
-Dockerfiles are read from --source-root (DIR/<owner>/<repo>/<path>), else from a sources/
-folder beside images.yaml laid out the same way (as in the example estate), else from GitHub
-at each image's branch (GITHUB_TOKEN, when set, authenticates). A Dockerfile that cannot be
-read is reported and nothing is written. A FROM whose image cannot be determined exactly
-(an unset ARG, a platform-dependent reference) is recorded, reported, and exits 1.
-
---json prints the result as one JSON object: {"lock","status","images","bases","problems"}
-with status written, unchanged, fresh, stale or missing.
-
-With --dockerfile, analyzes one local Dockerfile and prints its bases (JSON with --json:
-{"bases":[{"reference","runtime","line"}],"unresolved":[{"line","reason"}]}); exits 1 when
-something is unresolved.
-
-Options:
-  --stack NAME        the stack whose images.yaml and lock are used (default: dev)
-  --config KEY=VALUE  a config value for the stack, as for render (repeatable)
-  --images FILE       an images.yaml outside any stack
-  --state DIR         with --images: where images.lock.yaml is (default: beside images.yaml)
-  --source-root DIR   read Dockerfiles from DIR/<owner>/<repo>/<path>
-  --check             write nothing; exit 1 with a diff when images.lock.yaml is stale (for CI)
-  --dockerfile PATH   analyze one Dockerfile instead of the estate
-  --build-arg K=V     a build argument for --dockerfile (repeatable)
-  --platform P        a target platform for --dockerfile, e.g. linux/arm64 (repeatable)
-  --json              print the result as JSON
-  -h, --help          show this help`,
+  help: COMMAND_HELP.analyze,
   options: {
     stack: { type: "string" },
     config: { type: "string", multiple: true },

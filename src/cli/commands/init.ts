@@ -4,6 +4,7 @@ import { UserError } from "../../config/errors";
 import { OWNER_REPO } from "../../config/schema";
 import { type Command, displayPath, UsageError } from "../command";
 import { renderStartingImages, scanCheckouts } from "../init-scan";
+import { COMMAND_HELP } from "../help";
 
 /** Where the committed JSON Schema of images.yaml is published, for the editor modeline. */
 export const IMAGES_SCHEMA_NAME = "images.schema.json";
@@ -11,24 +12,7 @@ export const IMAGES_SCHEMA_NAME = "images.schema.json";
 export const initCommand: Command = {
   name: "init",
   summary: "Write a starting images.yaml from the Dockerfiles in local checkouts",
-  help: `Usage: image-factory init [--repo OWNER/NAME] [--out FILE] [CHECKOUT]...
-
-Searches each CHECKOUT (a local clone of a source repository; default: the current folder)
-for Dockerfiles (Dockerfile, Dockerfile.<variant>, <variant>.Dockerfile) and writes a
-starting images.yaml with one image per Dockerfile: its name (from its folder), the
-repository (from the checkout's origin remote, or --repo), the remote's default branch when
-the clone recorded it, the Dockerfile's path and its folder as the build context.
-
-What a checkout cannot tell is left out and marked NOT KNOWN in a comment: where each image
-is published (repository) and, without a remote, the source repository. Workflows that
-mention a Dockerfile are noted beside it, not chosen. The file is not valid until those are
-filled in; \`image-factory validate --images FILE\` lists what is missing. An existing file
-is never overwritten.
-
-Options:
-  --repo OWNER/NAME   the source repository, when a single CHECKOUT has no usable remote
-  --out FILE          the file to write (default: images.yaml); - prints it instead
-  -h, --help          show this help`,
+  help: COMMAND_HELP.init,
   options: { repo: { type: "string" }, out: { type: "string" } },
   positionals: true,
   async run({ values, positionals }, io) {

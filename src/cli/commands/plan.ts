@@ -3,7 +3,8 @@ import * as path from "node:path";
 import { type Command, displayPath, lazy, PACKAGE_ROOT, paint, UsageError, withProgress } from "../command";
 import { analyzeCommandFor, checkLock, localSourceRoot } from "../stack-inputs";
 import { scanForSecrets } from "../../render/secret-scan";
-import { RENDER_OPTIONS, RENDER_OPTIONS_HELP, renderFromCli, writeOrReport } from "./render";
+import { RENDER_OPTIONS, renderFromCli, writeOrReport } from "./render";
+import { COMMAND_HELP } from "../help";
 
 /** The plan's builders and formatters, loaded when a plan runs. */
 const loadPlan = () => lazy(() => require("../../plan") as typeof import("../../plan"), () => import("../../plan"));
@@ -11,39 +12,7 @@ const loadPlan = () => lazy(() => require("../../plan") as typeof import("../../
 export const planCommand: Command = {
   name: "plan",
   summary: "Summarize what a stack sets up, or what a change does, for review (no credentials needed)",
-  help: `Usage: image-factory plan [--stack NAME] [--base DIR] [--format markdown|json] [--out DIR]
-                          [--images FILE] [--state DIR] [--config KEY=VALUE]... [--up]
-                          [--source-root DIR] [--exit-code] [--base-name NAME] [--json-out FILE]
-
-Runs the Pulumi program under Pulumi's mock runtime (as \`image-factory render\` does) and
-prints a review summary:
-
-  - the resources the stack declares, or with --base the resources added, changed and
-    removed against an earlier render (e.g. main's: \`image-factory render --out DIR\`);
-  - the rebuild graph (bases → images, and images built on managed images), as Mermaid;
-  - what each base update sets off: images rebuilt, build workflows dispatched (worst
-    case), images waiting for a manual promotion, update pull requests;
-  - per registry, the polling requests per hour against its budget and known limits;
-  - warnings: images that never rebuild by themselves, bases pinned by digest, registries
-    over budget, own workflows without the base_digest input, the program's warnings.
-
-With no options it runs the default stack (dev, or $IMAGE_FACTORY_STACK). When the
-Dockerfiles can be read locally (--source-root DIR, or a sources/ folder beside images.yaml)
-it first checks that the lock is up to date with them and warns "stale" with the command
-that refreshes it. Markdown output reads in a terminal and as a pull-request comment;
---format json has every detail.
-
-Options:
-${RENDER_OPTIONS_HELP}
-  --base DIR          compare with this render folder
-  --base-name NAME    how the plan names the base (default: DIR), e.g. "main at 1a2b3c4"
-  --format FORMAT     markdown (default) or json
-  --out DIR           also write the render to DIR
-  --json-out FILE     also write the plan as JSON to FILE (for CI: one render, both forms)
-  --source-root DIR   where the Dockerfiles are, to check the lock (DIR/<owner>/<repo>/<path>)
-  --exit-code         exit 2 when the plan has changes against --base, 0 when it has none
-                      (1 stays an error), as \`pulumi preview --expect-no-changes\`
-  -h, --help          show this help`,
+  help: COMMAND_HELP.plan,
   options: {
     ...RENDER_OPTIONS,
     base: { type: "string" },

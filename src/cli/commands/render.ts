@@ -3,19 +3,13 @@ import { isUserError } from "../../config/errors";
 import type { RenderOptions, RenderResult } from "../../render/render";
 import { isStackName } from "../../render/stack-files";
 import { type CliIO, type Command, defaultStack, displayPath, lazy, PACKAGE_ROOT, UsageError, withProgress } from "../command";
+import { COMMAND_HELP } from "../help";
 
 /** The renderer and Pulumi's SDK: loaded when a render runs, not for --help. */
 const loadRender = () => lazy(() => require("../../render/render") as typeof import("../../render/render"), () => import("../../render/render"));
 
-export const RENDER_OPTIONS_HELP = `  --stack NAME        the stack whose Pulumi.<stack>.yaml is read (default: dev, or
-                      $IMAGE_FACTORY_STACK)
-  --images FILE       images.yaml to use (sets image-factory:images)
-  --state DIR         folder of images.lock.yaml (sets image-factory:state)
-  --config KEY=VALUE  a config value (repeatable; the namespace defaults to image-factory;
-                      image-factory:githubToken and other secret keys stay secret)
-  --up                run the program as \`pulumi up\` would, not as a preview`;
 
-/** The flags render and plan share (RENDER_OPTIONS_HELP describes them). */
+/** The flags render and plan share (RENDER_OPTIONS_HELP in ../help.ts describes them). */
 export const RENDER_OPTIONS: Command["options"] = {
   stack: { type: "string" },
   images: { type: "string" },
@@ -27,28 +21,7 @@ export const RENDER_OPTIONS: Command["options"] = {
 export const renderCommand: Command = {
   name: "render",
   summary: "Write everything a stack declares (Kubernetes objects, GitHub files, resources) to a folder",
-  help: `Usage: image-factory render [--stack NAME] [--images FILE] [--state DIR] [--config KEY=VALUE]... [--up] --out DIR
-
-Runs the Pulumi program under Pulumi's mock runtime with the stack's configuration, as
-\`pulumi preview\` would, and writes what it declares:
-
-  DIR/kubernetes/<kind>_<namespace>_<name>.yaml   every Kubernetes object
-  DIR/github/<owner>/<repo>/<path>                every file committed to a GitHub repository
-  DIR/resources.json                              every resource with its inputs
-  DIR/outputs.json, DIR/render.json               stack outputs; what was rendered
-
-No Pulumi CLI, cluster, GitHub token or network is used. Secret config values are never
-read: a \`secure:\` value becomes a placeholder, every secret is written as "[secret]", and
-the files are checked for secret values (plain, base64, URL-encoded) before anything is
-written. The output is the same bytes for the same input; compare two renders with
-\`image-factory plan --base DIR\`. DIR is replaced as a whole, and only when it is empty or
-holds exactly an earlier render's files (listed in DIR/.image-factory-render); on any error
-nothing is written.
-
-Options:
-${RENDER_OPTIONS_HELP}
-  --out DIR           the folder to write (required)
-  -h, --help          show this help`,
+  help: COMMAND_HELP.render,
   options: { ...RENDER_OPTIONS, out: { type: "string" } },
   async run({ values }, io) {
     if (typeof values.out !== "string" || values.out === "") throw new UsageError("--out DIR is required");

@@ -6,37 +6,12 @@ import { CONFIG_NAMESPACE } from "../../config/stack";
 import type { PreparedStack } from "../../stack";
 import { type CliIO, type Command, displayPath, lazy, paint, UsageError } from "../command";
 import { analyzeCommandFor, checkLock, type LockCheck, localSourceRoot, readStackInputs } from "../stack-inputs";
+import { COMMAND_HELP } from "../help";
 
 export const validateCommand: Command = {
   name: "validate",
   summary: "Check a stack (or an images.yaml) and report every problem at once",
-  help: `Usage: image-factory validate [--stack NAME]... [--config KEY=VALUE]... [--source-root DIR] [--json]
-       image-factory validate --images FILE [--json]
-
-Checks each stack as the Pulumi program does before it declares anything, without running
-it: Pulumi.<stack>.yaml, its images.yaml, its overlay (stacks/<stack>.yaml), the lock, and
-what the Kargo and GitHub components plan from them. With no --stack it checks the default
-stack: $IMAGE_FACTORY_STACK, else dev. Several stacks are also checked together: at most one
-of them may own the builds of an image (image-factory:builds: owner).
-
-When the Dockerfiles can be read on this machine (--source-root DIR, or a sources/ folder
-beside images.yaml laid out as <owner>/<repo>/<path>), it also analyzes them and fails when
-the committed images.lock.yaml is stale, naming the command that refreshes it.
-
-With --images, validates that images.yaml alone: every field, defaults, unknown keys (with
-suggestions) and duplicate names.
-
-Prints a one-line summary per stack and exits 0 when everything is valid; otherwise prints
-every problem on stderr (file:line: image: field: message) and exits 1. --json prints one
-object instead: {"valid","stacks":[...],"problems":[{"file","line","subject","field","message"}]}.
-
-Options:
-  --stack NAME        a stack to check (repeatable; default: dev)
-  --config KEY=VALUE  a config value for the stacks, as for render (repeatable)
-  --source-root DIR   where the Dockerfiles are (DIR/<owner>/<repo>/<path>)
-  --images FILE       check this images.yaml alone, outside any stack
-  --json              print the result as JSON
-  -h, --help          show this help`,
+  help: COMMAND_HELP.validate,
   options: {
     images: { type: "string" },
     stack: { type: "string", multiple: true },
