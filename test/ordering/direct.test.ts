@@ -3,6 +3,7 @@
 import * as path from "node:path";
 import { beforeAll, expect, it } from "vitest";
 import { type RecordedResource, runUnderMocks } from "../../src/render/mock-runtime";
+import { exampleStackConfig } from "../helpers/example-stack";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 let resources: RecordedResource[];
@@ -13,16 +14,13 @@ beforeAll(async () => {
   ({ resources, outputs } = await runUnderMocks({
     project: "image-factory",
     stack: "dev",
-    config: {
-      "image-factory:images": "examples/estate/images.yaml",
-      "image-factory:githubToken": "token-value-for-tests",
-      "image-factory:kubernetes": JSON.stringify({ context: "dev" }),
+    config: exampleStackConfig("dev", {
       // The factory repo turns on the analysis Stages and their source Warehouses.
       "image-factory:github": JSON.stringify({ owner: "acme", factoryRepo: "acme/image-factory" }),
       // Kargo logs in to GHCR (private images) and not to Docker Hub.
       "image-factory:registries": JSON.stringify({ "ghcr.io": { username: "acme-bot" } }),
       "image-factory:registryTokens": JSON.stringify({ "ghcr.io": "ghcr-token-for-tests" }),
-    },
+    }),
     secretKeys: ["image-factory:githubToken", "image-factory:registryTokens"],
     program: () => defineImageFactory({ projectDir: ROOT }),
   }));

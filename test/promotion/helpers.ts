@@ -4,6 +4,7 @@ import { readLock } from "../../src/analysis/lock";
 import { loadImagesFile } from "../../src/config/images";
 import { type LogRecord, type RecordedResource, runUnderMocks } from "../../src/render/mock-runtime";
 import { estateRevision, programFingerprint } from "../../src/promotion";
+import { exampleStackConfig } from "../helpers/example-stack";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 export const UPSTREAM = "acme/image-factory/dev";
@@ -37,12 +38,7 @@ export async function runGuarded(opts: { upstreamOutputs: Record<string, unknown
     await runUnderMocks({
       project: "image-factory",
       stack: "prod",
-      config: {
-        "image-factory:images": "examples/estate/images.yaml",
-        "image-factory:promotion": JSON.stringify({ from: UPSTREAM }),
-        "image-factory:githubToken": "token-value-for-tests",
-        "image-factory:kubernetes": JSON.stringify({ context: "prod" }),
-      },
+      config: exampleStackConfig("prod", { "image-factory:promotion": JSON.stringify({ from: UPSTREAM }) }),
       secretKeys: ["image-factory:githubToken"],
       stackOutputs: opts.upstreamOutputs === "missing" ? {} : { [UPSTREAM]: opts.upstreamOutputs },
       preview: opts.preview ?? false,

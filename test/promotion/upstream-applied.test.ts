@@ -3,6 +3,7 @@
 import { beforeAll, expect, it } from "vitest";
 import { runUnderMocks } from "../../src/render/mock-runtime";
 import { exampleRevision, ROOT } from "./helpers";
+import { exampleStackConfig } from "../helpers/example-stack";
 
 let registered: Array<{ urn: string; outputs: Record<string, unknown> | undefined }>;
 let outputs: Record<string, unknown>;
@@ -13,11 +14,7 @@ beforeAll(async () => {
   ({ outputs } = await runUnderMocks({
     project: "image-factory",
     stack: "dev",
-    config: {
-      "image-factory:images": "examples/estate/images.yaml",
-      "image-factory:githubToken": "token-value-for-tests",
-      "image-factory:kubernetes": JSON.stringify({ context: "dev" }),
-    },
+    config: exampleStackConfig("dev"),
     secretKeys: ["image-factory:githubToken"],
     registeredOutputs: registered,
     program: () => defineImageFactory({ projectDir: ROOT }),

@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { beforeAll, expect, it } from "vitest";
 import { isSecretEnvelope, type RecordedResource, runUnderMocks } from "../../src/render/mock-runtime";
 import { exampleRevision, ROOT } from "./helpers";
+import { exampleStackConfig } from "../helpers/example-stack";
 
 const OLD = `sha256:${"a".repeat(64)}`;
 const FAILING = "kargo-stage-rebuild-uv";
@@ -23,11 +24,7 @@ beforeAll(async () => {
     await runUnderMocks({
       project: "image-factory",
       stack: "dev",
-      config: {
-        "image-factory:images": "examples/estate/images.yaml",
-        "image-factory:githubToken": "token-value-for-tests",
-        "image-factory:kubernetes": JSON.stringify({ context: "dev" }),
-      },
+      config: exampleStackConfig("dev"),
       secretKeys: ["image-factory:githubToken"],
       recorder: recorded,
       registeredOutputs: registered,
