@@ -363,6 +363,18 @@ function equal(a: Value, b: Value): boolean {
   return (a ?? null) === (b ?? null);
 }
 
+/** expr-lang builtins the generated expressions call: string(), int() (to a Go int, a BigInt here), lower(). */
+const BUILTINS = {
+  string: (v: Value) => goString(v),
+  lower: (v: string) => v.toLowerCase(),
+  int: (v: Value) => {
+    if (typeof v === "bigint") return v;
+    if (typeof v === "number") return BigInt(Math.trunc(v));
+    if (typeof v === "string" && /^-?\d+$/.test(v)) return BigInt(v);
+    throw new TypeError(`invalid argument for int: ${JSON.stringify(v)}`);
+  },
+};
+
 /**
  * fmt's %v, as expr-lang's string() uses it: an int in full; a float64 like strconv's 'g' with
  * the shortest precision, which switches to e-notation when the exponent is below -4 or at
@@ -504,14 +516,7 @@ export function promotionEnv(opts: {
     always: () => true,
     // Kargo's status(alias): the step's status ("Succeeded", "Skipped", "Failed", "Errored"), "" before it ran.
     status: (alias: string) => opts.stepStatus?.[alias] ?? "",
-    lower: (v: string) => v.toLowerCase(),
-    string: goString,
-    int: (v: Value) => {
-      if (typeof v === "bigint") return v;
-      if (typeof v === "number") return BigInt(Math.trunc(v));
-      if (typeof v === "string" && /^-?\d+$/.test(v)) return BigInt(v);
-      throw new TypeError(`invalid argument for int: ${JSON.stringify(v)}`);
-    },
+    ...BUILTINS,
   };
 }
 
@@ -530,8 +535,6 @@ export function responseEnv(status: number, body?: unknown, headers: Record<stri
       headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
       body: body === undefined ? {} : body,
     },
-    string: goString,
-    lower: (v: string) => v.toLowerCase(),
-    int: (v: Value) => (typeof v === "number" ? BigInt(Math.trunc(v)) : v),
+    ...BUILTINS,
   };
 }
