@@ -8,6 +8,7 @@
 import * as path from "node:path";
 import { z } from "zod";
 import { DURATION_PATTERN, parseDuration } from "./duration";
+import { ENVIRONMENT_NAME, environmentIssues, MAX_ENVIRONMENT_NAME } from "./environments";
 import { goRegexpError } from "./go-regexp";
 import { semverConstraintError } from "./semver-constraint";
 
@@ -155,6 +156,11 @@ const sourceSchema = z.strictObject({
   workflowInputs: z.array(z.enum(DISPATCH_INPUTS, `must be one of ${DISPATCH_INPUTS.join(", ")}`)).optional(),
 });
 
+const environmentName = z
+  .string()
+  .max(MAX_ENVIRONMENT_NAME, `must be at most ${MAX_ENVIRONMENT_NAME} characters`)
+  .regex(ENVIRONMENT_NAME, "must be lowercase letters and digits, words joined by single '-' (e.g. staging, prod-eu)");
+
 const updateSchema = z
   .strictObject({
   /** The repository holding the manifest to update, owner/name. */
@@ -174,6 +180,12 @@ const updateSchema = z
     .optional(),
   /** The branch the pull request targets. */
   branch: gitRefName.default("main"),
+  /** The environment this target deploys (see environments.ts): one update Stage per environment. */
+  environment: environmentName.optional(),
+  /** The environment that must have held a new version before this one takes it. */
+  after: environmentName.optional(),
+  /** How long the `after` environment must have held the version (default: no wait). */
+  soak: duration.optional(),
   })
   .superRefine((u, ctx) => {
     if (u.type === "yaml-update" && !u.key) ctx.addIssue({ code: "custom", path: ["key"], message: "is required when type is yaml-update" });
@@ -208,6 +220,7 @@ export const imageSchema = z
     if (image.source.workflowInputs && new Set(image.source.workflowInputs).size !== image.source.workflowInputs.length) {
       ctx.addIssue({ code: "custom", path: ["source", "workflowInputs"], message: "lists an input twice" });
     }
+    for (const issue of environmentIssues(image.updates)) ctx.addIssue({ code: "custom", path: issue.path, message: issue.message });
     if (`${image.registry}/${image.repository}`.length > 255) {
       ctx.addIssue({ code: "custom", path: ["repository"], message: "registry/repository must be at most 255 characters" });
     }

@@ -18,7 +18,9 @@
  *                           the newest commit touching any enrolled image's build context
  *   Stage analyze-*         one per source repository and branch: dispatches the factory's
  *                           analyze workflow, which refreshes the lock through a pull request
- *   Stage update-*          one per image with `updates` (owner role)
+ *   Stage update-*          one per image with `updates` (owner role): one for the updates
+ *                           without an environment, and update-<image>--<env> per environment,
+ *                           each after the one it follows (environments.ts)
  *
  * Why an observer: Kargo's soak time only applies to Freight taken from an upstream Stage,
  * and only a Stage that holds Freight (has steps) accrues it. A newer Freight replaces the
@@ -36,6 +38,7 @@ import type { KubernetesObject } from "../gitops/manifests";
 import type { Estate, ImageNode, RebuildTrigger, WatchedBase } from "../model/types";
 import { type EstateNames, estateNames, kubeName, uniqueNames } from "./names";
 import { kargoDuration } from "./durations";
+import { ENVIRONMENT_LABEL, PR_POLL_INTERVAL, PR_WAIT_ERROR_THRESHOLD, requestedFreightOf, type UpdateGroup, updateGroups } from "./environments";
 import { type BuildRole, managedParents, opensUpdates } from "./followed";
 import { intervalFor, registryPolling, type RegistryPolling, type RegistrySettings } from "./polling";
 
@@ -581,13 +584,15 @@ export function kustomizationDir(path: string): string {
 }
 
 /**
- * One pull request per entry of `updates`, on each new version of the image: clone the target
+ * One pull request per update of the group, on each new version of the image: clone the target
  * branch, set the new tag (kustomize-set-image: the image's repoURL gets the tag; yaml-update:
  * the key gets the tag, not the full reference), commit, push a generated branch, open the PR.
  * Push and PR only run when the commit step made a commit: a target that already has the
  * version (or a Promotion run again) must not end in GitHub's "no commits between" error.
+ * An environment another one follows then waits for its pull requests to be merged
+ * (environments.ts): the next environment's soak starts from the merge.
  */
-function updateStage(node: ImageNode, names: EstateNames, namespace: string): KubernetesObject {
+function updateStage(node: ImageNode, group: UpdateGroup, names: EstateNames, namespace: string): KubernetesObject {
   const imageWh = names.imageWarehouse(node.spec.name);
   const tagOf = `imageFrom(${lit(node.repoURL)}, warehouse(${lit(imageWh)})).Tag`;
   // A whole field: quote() keeps a tag such as 1.10 a string instead of the number 1.1.
@@ -595,7 +600,8 @@ function updateStage(node: ImageNode, names: EstateNames, namespace: string): Ku
   // Inside a longer text: no quote(), which would put quotation marks into the text.
   const tagText = `\${{ ${tagOf} }}`;
   const steps: unknown[] = [];
-  node.spec.updates.forEach((update, i) => {
+  const where = group.environment ? ` (${group.environment})` : "";
+  group.updates.forEach((update, i) => {
     const dir = `./update-${i}`;
     const repoURL = `https://github.com/${update.repo}.git`;
     const committed = `\${{ success() && outputs['commit-${i}']?.commit != outputs['clone-${i}']?.commits?.target }}`;
@@ -605,7 +611,7 @@ function updateStage(node: ImageNode, names: EstateNames, namespace: string): Ku
     } else {
       steps.push({ uses: "yaml-update", as: `set-value-${i}`, config: { path: `${dir}/${update.path}`, updates: [{ key: update.key, value: tagValue }] } });
     }
-    steps.push({ uses: "git-commit", as: `commit-${i}`, config: { path: dir, message: `Update ${node.repoURL} to ${tagText}` } });
+    steps.push({ uses: "git-commit", as: `commit-${i}`, config: { path: dir, message: `Update ${node.repoURL} to ${tagText}${where}` } });
     steps.push({ uses: "git-push", as: `push-${i}`, if: committed, config: { path: dir, generateTargetBranch: true } });
     steps.push({
       uses: "git-open-pr",
@@ -615,17 +621,30 @@ function updateStage(node: ImageNode, names: EstateNames, namespace: string): Ku
         repoURL,
         sourceBranch: `\${{ outputs['push-${i}'].branch }}`,
         targetBranch: update.branch,
-        title: `Update ${node.repoURL} to ${tagText}`,
-        description: `Opened by Kargo (image-factory) for the new version of ${node.repoURL}.`,
+        title: `Update ${node.repoURL} to ${tagText}${where}`,
+        description: `Opened by Kargo (image-factory) for the new version of ${node.repoURL}${group.environment ? ` in environment ${group.environment}` : ""}.`,
       },
     });
   });
+  if (group.followed) {
+    // After every PR is open (one waits while the others are still unopened otherwise).
+    group.updates.forEach((update, i) => {
+      steps.push({
+        uses: "git-wait-for-pr",
+        as: `merged-${i}`,
+        if: `\${{ success() && outputs['commit-${i}']?.commit != outputs['clone-${i}']?.commits?.target }}`,
+        retry: { errorThreshold: PR_WAIT_ERROR_THRESHOLD },
+        config: { repoURL: `https://github.com/${update.repo}.git`, prNumber: `\${{ outputs['open-pr-${i}'].pr.id }}`, pollInterval: PR_POLL_INTERVAL },
+      });
+    });
+  }
+  const labels = group.environment ? { ...AUTO, [ENVIRONMENT_LABEL]: group.environment } : AUTO;
   return {
     apiVersion: KARGO_API_VERSION,
     kind: "Stage",
-    metadata: meta(names.updateStage(node.spec.name), namespace, AUTO),
+    metadata: meta(group.stage, namespace, labels),
     spec: {
-      requestedFreight: [{ origin: { kind: "Warehouse", name: imageWh }, sources: { direct: true } }],
+      requestedFreight: requestedFreightOf(group, imageWh),
       promotionTemplate: { spec: { steps } },
     },
   };
@@ -695,7 +714,7 @@ export function planKargo(estate: Estate, options: KargoOptions): KargoPlan {
       const target = dispatchTarget(node.spec);
       dispatches.push({ stage: names.rebuildStage(name), repo: target.repo, branch: target.ref, workflowPath: `.github/workflows/${target.workflow}` });
     }
-    if (updates(node)) objects.push(updateStage(node, names, ns));
+    if (updates(node)) for (const group of updateGroups(node.spec, names)) objects.push(updateStage(node, group, names, ns));
   }
   if (analysis) {
     const sources = sourceRepos(estate);
