@@ -7,7 +7,7 @@
  * (EstateNames' functions of an image name) is indexed. An object whose name is not among
  * them is placed in `shared`, which is still correct, only less tidy.
  */
-import { estateNames } from "../kargo/names";
+import { environmentStage, estateNames } from "../kargo/names";
 import type { Estate } from "../model/types";
 import type { KubernetesObject, Placement } from "./manifests";
 
@@ -22,7 +22,10 @@ export function estatePlacement(estate: Pick<Estate, "images" | "bases">): (obje
   const perImage = Object.values(names).filter((v): v is (image: string) => string => typeof v === "function");
   const imageOf = new Map<string, { image: string; repo: string }>();
   for (const node of estate.images) {
-    for (const nameOf of perImage) imageOf.set(nameOf(node.spec.name), { image: node.spec.name, repo: node.spec.source.repo });
+    const owner = { image: node.spec.name, repo: node.spec.source.repo };
+    for (const nameOf of perImage) imageOf.set(nameOf(node.spec.name), owner);
+    // The update Stage of each of its environments.
+    for (const u of node.spec.updates) if (u.environment !== undefined) imageOf.set(environmentStage(node.spec.name, u.environment), owner);
   }
   return (object) => {
     if (object.metadata.namespace === undefined || object.kind === "ProjectConfig") return { group: "project", unit: `${object.kind}/${object.metadata.name}` };

@@ -33,7 +33,7 @@
  */
 import type { ImageSpec } from "../config/schema";
 import { kargoDurationOf } from "./durations";
-import type { EstateNames } from "./names";
+import { environmentStage, type EstateNames } from "./names";
 
 type Update = ImageSpec["updates"][number];
 
@@ -59,7 +59,7 @@ export interface UpdateGroup {
  * environment first (they keep the Stage an image without environments has), then each
  * environment. Assumes the schema's checks passed (environmentIssues).
  */
-export function updateGroups(spec: Pick<ImageSpec, "name" | "updates">, names: Pick<EstateNames, "updateStage" | "environmentStage">): UpdateGroup[] {
+export function updateGroups(spec: Pick<ImageSpec, "name" | "updates">, names: Pick<EstateNames, "updateStage">): UpdateGroup[] {
   const plain = spec.updates.filter((u) => u.environment === undefined);
   const groups: UpdateGroup[] = plain.length > 0 ? [{ stage: names.updateStage(spec.name), followed: false, updates: plain }] : [];
   const byEnvironment = new Map<string, UpdateGroup>();
@@ -72,9 +72,9 @@ export function updateGroups(spec: Pick<ImageSpec, "name" | "updates">, names: P
     }
     const created: UpdateGroup = {
       environment: u.environment,
-      ...(u.after !== undefined ? { after: u.after, upstream: names.environmentStage(spec.name, u.after) } : {}),
+      ...(u.after !== undefined ? { after: u.after, upstream: environmentStage(spec.name, u.after) } : {}),
       ...(u.soak !== undefined ? { soak: u.soak } : {}),
-      stage: names.environmentStage(spec.name, u.environment),
+      stage: environmentStage(spec.name, u.environment),
       followed: false,
       updates: [u],
     };

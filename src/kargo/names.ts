@@ -62,8 +62,6 @@ export interface EstateNames {
   imageObserver(image: string): string;
   rebuildStage(image: string): string;
   updateStage(image: string): string;
-  /** The update Stage of one environment of an image (`updates[].environment`). */
-  environmentStage(image: string, environment: string): string;
 }
 
 export function estateNames(bases: readonly Pick<WatchedBase, "key" | "platform">[]): EstateNames {
@@ -76,11 +74,11 @@ export function estateNames(bases: readonly Pick<WatchedBase, "key" | "platform"
     imageObserver: (image) => kubeName("seen-image", image),
     rebuildStage: (image) => kubeName("rebuild", image),
     updateStage: (image) => kubeName("update", image),
-    environmentStage,
   };
 }
 
 /**
+ * The update Stage of one environment of an image (`updates[].environment`):
  * `update-<image>--<environment>`: slug() never yields `--`, so the double dash keeps these
  * names apart from every `update-<image>` (an image named `web-prod` next to image `web` with
  * environment `prod`) and from each other; long names are cut and hashed like kubeName's.

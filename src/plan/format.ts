@@ -4,6 +4,7 @@
  * characters; --format json has everything).
  */
 import type { FieldChange, ResourceChange } from "./diff";
+import { chainText } from "./environments";
 import { shortBase } from "./graph";
 import { fmt, type Plan } from "./plan";
 
@@ -114,6 +115,7 @@ export function formatMarkdown(plan: Plan, limits: MarkdownLimits = LIMITS, opti
 
   // ---- Registries
   out.push(...lifecycleSection(plan.lifecycle));
+  out.push(...environmentsSection(plan.environments));
 
   out.push("### Registry polling", "");
   out.push(
@@ -147,6 +149,26 @@ export function formatMarkdown(plan: Plan, limits: MarkdownLimits = LIMITS, opti
     out.push("");
   }
   return `${out.join("\n").replace(/\n+$/, "")}\n`;
+}
+
+function environmentsSection(chains: Plan["environments"]): string[] {
+  if (chains.length === 0) return [];
+  const out = ["### Promotion through environments", ""];
+  out.push(
+    "A new version opens pull requests in each image's first environments at once, and in every later environment only once the environment it comes after has held it for the soak. " +
+      "An environment that another follows holds a version from when its pull requests are merged; one closed unmerged stops the version there.",
+    "",
+  );
+  for (const c of chains) out.push(`- ${c.image}: ${chainText(c)}`);
+  out.push("", "<details><summary>Environment Stages</summary>", "");
+  out.push(
+    ...table(
+      ["Image", "Environment", "After", "Soak", "Stage", "Pull requests", "Waits for merge"],
+      chains.flatMap((c) => c.environments.map((e) => [c.image, e.environment, e.after ?? "–", e.after ? (e.soak ?? "none") : "–", e.stage, String(e.pullRequests), e.waitsForMerge ? "yes" : "no"])),
+    ),
+  );
+  out.push("", "</details>", "");
+  return out;
 }
 
 function lifecycleSection(l: Plan["lifecycle"]): string[] {

@@ -9,6 +9,7 @@ import { knownLimit, type RegistryPolling, registryPolling } from "../kargo/poll
 import type { Estate } from "../model/types";
 import type { RenderedResource, RenderResult } from "../render/render";
 import { diffResources, type ResourceChange, shortType } from "./diff";
+import { type EnvironmentChain, environmentChains } from "./environments";
 import { type FanOut, fanOut, type GraphMarks, rebuildGraph, shortBase } from "./graph";
 import { type LifecyclePlan, rebuildLifecycle } from "./lifecycle";
 
@@ -82,6 +83,8 @@ export interface Plan {
   fanOut: FanOut[];
   /** The rebuild Stages: what runs by itself, first sight, and how to re-run a failed rebuild. */
   lifecycle: LifecyclePlan;
+  /** Promotion through environments: each image's chain of update Stages (owner stacks only). */
+  environments: EnvironmentChain[];
   /** Whether each new version also dispatches the factory's analyze workflow. */
   analysis: boolean;
   registries: RegistryBudget[];
@@ -168,6 +171,7 @@ export function buildPlan(input: PlanInput): Plan {
       project: input.settings.kargoProject ?? "image-factory",
       ...(input.base ? { base: input.base.resources } : {}),
     }),
+    environments: environmentChains(estate, input.settings.builds ?? "owner"),
     analysis: input.settings.github.factoryRepo !== undefined,
     registries,
     warnings: [...lockWarnings(input.lock), ...warningsOf(estate, registries, render.logs)],

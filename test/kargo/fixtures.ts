@@ -94,6 +94,10 @@ export function handEstate(): Estate {
           versionBump: "minor",
           buildArgs: { NODE_MAJOR: "22" },
           platforms: ["linux/amd64", "linux/arm64"],
+          updates: [
+            { repo: "acme/data-tools", path: "deploy/report-worker/staging", type: "kustomize-set-image", environment: "staging" },
+            { repo: "acme/data-tools", path: "deploy/report-worker/prod", type: "kustomize-set-image", environment: "prod", after: "staging", soak: "2d" },
+          ],
         }),
         [{ reference: "docker.io/library/node:22-bookworm-slim", runtime: true, line: 7 }],
         [onBase(NODE, "docker.io/library/node:22-bookworm-slim", true)],

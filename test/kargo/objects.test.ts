@@ -59,6 +59,8 @@ describe("the example estate's Kargo objects", () => {
       // metrics-service has updates; python-base is the parent of metrics-service.
       "Warehouse/image-metrics-service",
       "Warehouse/image-python-base",
+      // report-worker's updates go through environments (staging, then prod).
+      "Warehouse/image-report-worker",
       "Warehouse/source-acme-data-tools-main",
       "Warehouse/source-acme-platform-main",
       "Stage/analyze-acme-data-tools-main",
@@ -71,6 +73,8 @@ describe("the example estate's Kargo objects", () => {
       "Stage/seen-node-22-bookworm-slim",
       "Stage/seen-python-3-12-slim",
       "Stage/update-metrics-service",
+      "Stage/update-report-worker--prod",
+      "Stage/update-report-worker--staging",
     ]);
     expect(buildKargoObjects(estate, options)).toEqual(objects);
   });
@@ -102,6 +106,8 @@ describe("the example estate's Kargo objects", () => {
       "seen-node-22-bookworm-slim",
       "seen-python-3-12-slim",
       "update-metrics-service",
+      "update-report-worker--prod",
+      "update-report-worker--staging",
     ]);
     // e2e-runner's rebuild exists for a person to promote, but never promotes itself.
     expect(find(objects, "Stage", "rebuild-e2e-runner").metadata.labels).toBeUndefined();
@@ -619,8 +625,8 @@ describe("registry polling", () => {
       // node:22-bookworm-slim polls every 6 hours of its own, python:3.12-slim hourly.
       ["docker.io", 2, "1h", 2.33],
       ["gcr.io", 1, "1h", 0.17],
-      // uv's base and the two images something follows (python-base, metrics-service).
-      ["ghcr.io", 3, "10m", 36],
+      // uv's base and the three images something follows (python-base, metrics-service, report-worker).
+      ["ghcr.io", 4, "10m", 48],
       ["mcr.microsoft.com", 1, "1h", 2],
     ]);
     // gcr.io's only Warehouse (distroless) polls at its declared 12h, not at the registry's 1h.

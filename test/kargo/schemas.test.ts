@@ -21,8 +21,26 @@ function estates(): Array<[string, Estate, string | undefined]> {
   );
   const long = handEstate();
   long.images = long.images.map((n) => ({ ...n, spec: { ...n.spec, updates: [...n.spec.updates, { repo: "acme/deploy", path: "apps/kustomization.yaml", type: "kustomize-set-image" as const, branch: "release/v1" }] } }));
+  // An environment chain: staging first, prod after a soak, dr right after prod.
+  const chain = handEstate();
+  chain.images = chain.images.map((n) =>
+    n.spec.name !== "report-worker"
+      ? n
+      : {
+          ...n,
+          spec: {
+            ...n.spec,
+            updates: [
+              { repo: "acme/deploy", path: "staging", type: "kustomize-set-image" as const, branch: "main", environment: "staging" },
+              { repo: "acme/deploy", path: "prod/values.yaml", type: "yaml-update" as const, key: "image.tag", branch: "main", environment: "prod", after: "staging", soak: "1d12h" },
+              { repo: "acme/deploy", path: "dr", type: "kustomize-set-image" as const, branch: "main", environment: "dr", after: "prod" },
+            ],
+          },
+        },
+  );
   return [
     ["example, with analysis", handEstate(), "acme/image-factory"],
+    ["an environment chain", chain, undefined],
     ["example, without analysis", handEstate(), undefined],
     ["semver and lexical bases, updates everywhere", { ...tagged, images: long.images }, "acme/image-factory"],
   ];
@@ -102,6 +120,7 @@ describe.skipIf(!haveRef)("Kargo objects against the v1.11 CRDs and JSON Schemas
                     [`clone-${i}`, { commits: { target: "a1" } }],
                     [`commit-${i}`, { commit: "b2" }],
                     [`push-${i}`, { branch: "kargo/promotion/p" }],
+                    [`open-pr-${i}`, { pr: { id: 7 + i, url: "https://github.com/acme/deploy/pull/7" } }],
                   ]).flat(),
                 ),
               },
