@@ -22,10 +22,12 @@
  *   filter in v1.11.2 accepts a soak completed in *any* Stage that verified the Freight (e.g.
  *   the image's observer Stage; fixed upstream after v1.11.2 in "fix(api): scope Freight soak
  *   checks to upstream Stages"). With NewestFreight it could propose a version staging held
- *   only briefly before moving on, which the webhook rejects on every pass, and the chain would
- *   stall. MatchUpstream proposes only the Freight the upstream Stage holds now
- *   (`CurrentlyIn`), which soaks with time: the chain never stalls, and the downstream
- *   environment follows the version its upstream actually runs.
+ *   only briefly before moving on, which the webhook would reject on every pass: the chain
+ *   would stall until a newer version. MatchUpstream proposes only the Freight the upstream
+ *   Stage holds now (`CurrentlyIn`); should that one have soaked elsewhere first, the webhook
+ *   rejects it only until it has soaked upstream too (the Stage reconciler retries, at the
+ *   latest every 5 minutes). So the chain never stalls, and the downstream environment follows
+ *   the version its upstream actually runs.
  * - An environment that another follows waits for its pull requests to be merged
  *   (git-wait-for-pr): its Promotion succeeds, and its soak starts, only when the new version
  *   is in its target branch; a pull request closed without merging fails the Promotion, so

@@ -601,10 +601,11 @@ function updateStage(node: ImageNode, group: UpdateGroup, names: EstateNames, na
   const tagText = `\${{ ${tagOf} }}`;
   const steps: unknown[] = [];
   const where = group.environment ? ` (${group.environment})` : "";
+  const committedAt = (i: number) => `\${{ success() && outputs['commit-${i}']?.commit != outputs['clone-${i}']?.commits?.target }}`;
   group.updates.forEach((update, i) => {
     const dir = `./update-${i}`;
     const repoURL = `https://github.com/${update.repo}.git`;
-    const committed = `\${{ success() && outputs['commit-${i}']?.commit != outputs['clone-${i}']?.commits?.target }}`;
+    const committed = committedAt(i);
     steps.push({ uses: "git-clone", as: `clone-${i}`, config: { repoURL, checkout: [{ branch: update.branch, path: dir, as: "target" }] } });
     if (update.type === "kustomize-set-image") {
       steps.push({ uses: "kustomize-set-image", as: `set-image-${i}`, config: { path: `${dir}/${kustomizationDir(update.path)}`, images: [{ image: node.repoURL, tag: tagValue }] } });
@@ -627,12 +628,12 @@ function updateStage(node: ImageNode, group: UpdateGroup, names: EstateNames, na
     });
   });
   if (group.followed) {
-    // After every PR is open (one waits while the others are still unopened otherwise).
+    // After every pull request is open, so none waits unopened behind another's merge.
     group.updates.forEach((update, i) => {
       steps.push({
         uses: "git-wait-for-pr",
         as: `merged-${i}`,
-        if: `\${{ success() && outputs['commit-${i}']?.commit != outputs['clone-${i}']?.commits?.target }}`,
+        if: committedAt(i),
         retry: { errorThreshold: PR_WAIT_ERROR_THRESHOLD },
         config: { repoURL: `https://github.com/${update.repo}.git`, prNumber: `\${{ outputs['open-pr-${i}'].pr.id }}`, pollInterval: PR_POLL_INTERVAL },
       });

@@ -23,6 +23,12 @@ export interface EnvironmentStep {
 
 export interface EnvironmentChain {
   image: string;
+  /**
+   * Whether the factory's generated workflow builds the image, which scans before it pushes:
+   * a version whose scan fails never becomes Freight. Otherwise only the image's own workflow
+   * decides what is pushed, and the chain guarantees order and soak, not a scan.
+   */
+  generatedBuild: boolean;
   /** In images.yaml order: every environment after the one it follows. */
   environments: EnvironmentStep[];
 }
@@ -47,7 +53,7 @@ export function environmentChains(estate: Estate, role: BuildRole): EnvironmentC
             },
           ],
     );
-    if (environments.length > 0) chains.push({ image: node.spec.name, environments });
+    if (environments.length > 0) chains.push({ image: node.spec.name, generatedBuild: node.spec.source.generatedWorkflow, environments });
   }
   return chains;
 }

@@ -159,7 +159,7 @@ function environmentsSection(chains: Plan["environments"]): string[] {
       "An environment that another follows holds a version from when its pull requests are merged; one closed unmerged stops the version there.",
     "",
   );
-  for (const c of chains) out.push(`- ${c.image}: ${chainText(c)}`);
+  for (const c of chains) out.push(`- ${c.image}: ${chainText(c)}${c.generatedBuild ? "" : " (built by its own workflow: what it pushes is not scanned by the factory; the chain guarantees order and soak)"}`);
   out.push("", "<details><summary>Environment Stages</summary>", "");
   out.push(
     ...table(

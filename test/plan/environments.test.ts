@@ -19,6 +19,7 @@ describe("environmentChains", () => {
     expect(environmentChains(handEstate(), "owner")).toEqual([
       {
         image: "report-worker",
+        generatedBuild: true,
         environments: [
           { environment: "staging", stage: "update-report-worker--staging", pullRequests: 1, waitsForMerge: true },
           { environment: "prod", stage: "update-report-worker--prod", after: "staging", soak: "2d", pullRequests: 1, waitsForMerge: false },
@@ -36,7 +37,7 @@ describe("environmentChains", () => {
       imageSchema.parse({
         name: "app",
         repository: "acme/app",
-        source: { repo: "acme/app" },
+        source: { repo: "acme/app", workflow: "app.yml" },
         updates: [
           { repo: "a/d", path: "s", type: "kustomize-set-image", environment: "staging" },
           { repo: "a/d", path: "p", type: "kustomize-set-image", environment: "prod", after: "staging", soak: "2d" },
@@ -47,9 +48,14 @@ describe("environmentChains", () => {
       }),
     );
     const estate = handEstate();
-    estate.images = [{ ...estate.images[0], spec }];
+    estate.images = [{ ...estate.images[0], spec, triggers: [] }];
+    estate.bases = [];
     const [chain] = environmentChains(estate, "owner");
     expect(chainText(chain)).toBe("staging → prod (2d after staging) → dr (1d after prod); staging → perf; edge");
+    // An image with its own workflow: the plan says what that leaves.
+    expect(chain.generatedBuild).toBe(false);
+    const md = formatMarkdown(buildPlan({ render, estate, settings, imagesFile: { file: "images.yaml", images: 1 } }));
+    expect(md).toContain("- app: staging → prod (2d after staging) → dr (1d after prod); staging → perf; edge (built by its own workflow: what it pushes is not scanned by the factory; the chain guarantees order and soak)\n");
   });
 });
 
