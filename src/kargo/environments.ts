@@ -25,9 +25,10 @@
  *   only briefly before moving on, which the webhook would reject on every pass: the chain
  *   would stall until a newer version. MatchUpstream proposes only the Freight the upstream
  *   Stage holds now (`CurrentlyIn`); should that one have soaked elsewhere first, the webhook
- *   rejects it only until it has soaked upstream too (the Stage reconciler retries, at the
- *   latest every 5 minutes). So the chain never stalls, and the downstream environment follows
- *   the version its upstream actually runs.
+ *   rejects it only until it has soaked upstream too (the failed reconcile is retried with
+ *   backoff; a Stage is otherwise reconciled every 5 minutes, regular_stages.go `Reconcile`).
+ *   So the chain never stalls, and the downstream environment follows the version its
+ *   upstream actually runs.
  * - An environment that another follows waits for its pull requests to be merged
  *   (git-wait-for-pr): its Promotion succeeds, and its soak starts, only when the new version
  *   is in its target branch; a pull request closed without merging fails the Promotion, so

@@ -74,7 +74,7 @@ describe("image-factory validate --stack", () => {
       /^Pulumi\.dev\.yaml: valid: 6 of 6 images enrolled, 5 watched bases, \d+ Kargo objects, delivery direct, builds canary, lock up to date with the Dockerfiles\n/,
     );
     expect(r.stdout).toContain(
-      "Pulumi.prod.yaml with stacks/prod.yaml: valid: 5 of 6 images enrolled, 4 watched bases, 23 Kargo objects, delivery gitops, builds owner, lock up to date with the Dockerfiles\n",
+      "Pulumi.prod.yaml with stacks/prod.yaml: valid: 5 of 6 images enrolled, 4 watched bases, 26 Kargo objects, delivery gitops, builds owner, lock up to date with the Dockerfiles\n",
     );
   });
 

@@ -69,8 +69,8 @@ it("makes every Warehouse on GHCR depend on the GHCR credential, and no other Wa
   const warehouses = kargo("Warehouse");
   const repoOf = (r: RecordedResource) => JSON.stringify((r.inputs.spec as { subscriptions: unknown[] }).subscriptions);
   const onGhcr = warehouses.filter((w) => repoOf(w).includes('"repoURL":"ghcr.io/'));
-  // uv's base, and the two images something follows (python-base, metrics-service).
-  expect(onGhcr.length).toBe(3);
+  // uv's base, and the three images something follows (python-base, metrics-service, report-worker).
+  expect(onGhcr.length).toBe(4);
   for (const w of warehouses) {
     expect(w.dependencies.includes(secretUrn("registry-ghcr-io")), nameOf(w)).toBe(onGhcr.includes(w));
   }
