@@ -13,6 +13,7 @@ import { registered } from "./batches";
 import { readStackConfig } from "./config/pulumi-config";
 import type { StackSettings } from "./config/stack";
 import { createGithubProviders, GithubEstate } from "./github";
+import { declareNotificationChannel, planNotificationChannel } from "./github/notifications";
 import { KargoEstate } from "./kargo";
 import { guardPromotion } from "./promotion/guard";
 import { prepareStack } from "./stack";
@@ -72,7 +73,7 @@ export interface DefineOptions {
 export async function defineImageFactory(opts: DefineOptions = {}): Promise<ImageFactoryOutputs> {
   const projectDir = opts.projectDir ?? process.cwd();
   const stack = pulumi.getStack();
-  const { settings, githubToken, githubProviderToken, registryTokens, registryTokenHosts, kubeconfig } = readStackConfig(projectDir);
+  const { settings, githubToken, githubProviderToken, registryTokens, registryTokenHosts, kubeconfig, notificationWebhook } = readStackConfig(projectDir);
   const prepared = prepareStack(settings, { projectDir, stack, registryTokenHosts, hasKubeconfig: kubeconfig !== undefined, config: pulumi.runtime.allConfig() });
   const { estate, enrolled, revision, configFile, owners, kargoOptions, kargoPlan, gitops } = prepared;
 
@@ -104,6 +105,16 @@ export async function defineImageFactory(opts: DefineOptions = {}): Promise<Imag
     files: { images: enrolled.file, config: configFile },
     buildRole: settings.builds,
   });
+
+  // The webhook rebuild notifications go to, as a secret of the factory repository's notify job.
+  const notify = kargoOptions.notifications;
+  if (notify && notificationWebhook) {
+    declareNotificationChannel("notifications", {
+      plan: planNotificationChannel({ factoryRepo: notify.factoryRepo, factoryBranch: notify.factoryBranch, stack }),
+      providers: githubProviders,
+      webhook: notificationWebhook,
+    });
+  }
 
   // In GitOps mode Argo CD applies the Kargo objects from git; the Secrets never go there.
   const kargo = new KargoEstate("kargo", {

@@ -3,7 +3,8 @@
  * images.yaml, the overlay, the lock, and the plans of every component. The program runs it
  * first; `image-factory validate --stack` runs it without the Pulumi runtime.
  */
-import { requireCluster, type StackSettings } from "./config/stack";
+import { stackNotifications, WEBHOOK_KEY } from "./config/notifications";
+import { CONFIG_NAMESPACE, requireCluster, type StackSettings } from "./config/stack";
 import { githubOwners, githubRepos, planGithubEstate } from "./github";
 import { estatePlacement, renderManifestFiles } from "./gitops";
 import { type KargoOptions, type KargoPlan, planKargo } from "./kargo";
@@ -22,6 +23,8 @@ export interface PreparedStack extends StackEstate {
   gitops: boolean;
   /** The registries the stack logs Kargo in to. */
   registryCredentials: RegistryCredential[];
+  /** Whether the rebuild Stages send notifications (the stack sets the webhook). */
+  notifies: boolean;
 }
 
 export interface PrepareOptions {
@@ -42,7 +45,10 @@ export function prepareStack(settings: StackSettings, opts: PrepareOptions): Pre
   const loaded = loadStackEstate(settings, opts);
   const credentials = registryCredentials(loaded.registries, opts.registryTokenHosts ?? [], configFile);
   const specs = loaded.estate.images.map((i) => i.spec);
-  const owners = githubOwners(settings.github.owner, githubRepos(settings, specs), configFile);
+  // The webhook's value is never needed here, only whether the stack sets it.
+  const notifications = stackNotifications(settings, { hasWebhook: opts.config?.[`${CONFIG_NAMESPACE}:${WEBHOOK_KEY}`] !== undefined, configFile });
+  // The webhook is written to the factory repository (src/github/notifications.ts).
+  const owners = githubOwners(settings.github.owner, githubRepos(settings, specs, notifications ? [notifications.factoryRepo] : []), configFile);
   const kargoOptions: KargoOptions = {
     project: settings.kargoProject,
     registries: loaded.registries,
@@ -52,11 +58,12 @@ export function prepareStack(settings: StackSettings, opts: PrepareOptions): Pre
     buildRole: settings.builds,
     followRuns: settings.github.followRuns ?? true,
     ...(settings.github.apiUrl ? { githubApiUrl: settings.github.apiUrl } : {}),
+    ...(notifications ? { notifications: { stack: opts.stack, ...notifications } } : {}),
   };
   // The components re-derive the same plain data; planning here makes their errors come first.
   const kargoPlan = planKargo(loaded.estate, kargoOptions);
   planGithubEstate(specs, settings.github, { environment: opts.stack, imagesFile: loaded.enrolled.file, configFile, buildRole: settings.builds });
   const gitops = settings.delivery.mode === "gitops";
   if (gitops) renderManifestFiles(kargoPlan.objects, settings.delivery.path, { placement: estatePlacement(loaded.estate) });
-  return { ...loaded, settings, configFile, owners, kargoOptions, kargoPlan, gitops, registryCredentials: credentials };
+  return { ...loaded, settings, configFile, owners, kargoOptions, kargoPlan, gitops, registryCredentials: credentials, notifies: notifications !== undefined };
 }

@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { UserError } from "./errors";
+import { WEBHOOK_KEY, webhookProblem } from "./notifications";
 import { CONFIG_NAMESPACE, SECRET_KEYS, parseStackSettings, secretPlaceholder, type StackSettings, tokenProblem } from "./stack";
 
 export interface StackConfig {
@@ -18,6 +19,8 @@ export interface StackConfig {
   registryTokenHosts: string[];
   /** The stack's kubeconfig (a Pulumi secret), when it holds one rather than naming a context. */
   kubeconfig?: pulumi.Output<string>;
+  /** The incoming webhook rebuild notifications go to (a Pulumi secret), when the stack sets one. */
+  notificationWebhook?: pulumi.Output<string>;
 }
 
 export function readStackConfig(projectDir: string = process.cwd()): StackConfig {
@@ -51,6 +54,11 @@ export function readStackConfig(projectDir: string = process.cwd()): StackConfig
     const problem = text === undefined || text === secretPlaceholder(key) ? undefined : tokenProblem(text);
     if (problem) throw new UserError([{ file: source, field: key, message: problem }]);
   }
+  // The webhook URL is checked the same way: a problem names the key, never the value.
+  const webhookKey = `${CONFIG_NAMESPACE}:${WEBHOOK_KEY}`;
+  const webhookText = pulumi.runtime.allConfig()[webhookKey];
+  const webhookError = webhookText === undefined || webhookText === secretPlaceholder(webhookKey) ? undefined : webhookProblem(webhookText);
+  if (webhookError) throw new UserError([{ file: source, field: webhookKey, message: webhookError }]);
   const tokensKey = `${CONFIG_NAMESPACE}:registryTokens`;
   const registryTokenHosts = tokenHosts(pulumi.runtime.allConfig()[tokensKey], source);
   const registryTokens = cfg.getSecretObject<Record<string, string>>("registryTokens") ?? pulumi.secret<Record<string, string>>({});
@@ -61,6 +69,7 @@ export function readStackConfig(projectDir: string = process.cwd()): StackConfig
     registryTokens,
     registryTokenHosts,
     kubeconfig: cfg.getSecret("kubeconfig"),
+    notificationWebhook: cfg.getSecret(WEBHOOK_KEY),
   };
 }
 

@@ -8,6 +8,7 @@
 import * as path from "node:path";
 import { z } from "zod";
 import { type Problem, UserError } from "./errors";
+import { notificationSettingsSchema, WEBHOOK_KEY } from "./notifications";
 import { dns1123Label, duration, gitRefName, ownerRepo, registryHost, repoPath } from "./schema";
 import { policyProblems, textProblem } from "./text-policy";
 import { formatPath, suggest } from "./validate";
@@ -78,6 +79,8 @@ export const githubSettingsSchema = z.strictObject({
   factoryBranch: gitRefName.default("main"),
   /** The factory repository's analyze workflow file. */
   analyzeWorkflow: z.string().regex(/^[A-Za-z0-9._-]+\.ya?ml$/, "must be a workflow file name").default("analyze.yml"),
+  /** The factory repository's workflow that posts rebuild notifications to the webhook (notify.yml). */
+  notifyWorkflow: z.string().regex(/^[A-Za-z0-9._-]+\.ya?ml$/, "must be a workflow file name").optional(),
   /** Manage the Actions settings of the source repos the builds need (opt-in). */
   manageRepoSettings: z.boolean().default(false),
   /** Manage this stack's GitHub environment on the factory repo (opt-in). */
@@ -148,6 +151,11 @@ export const stackSettingsSchema = z.strictObject({
   kubernetes: kubernetesSettingsSchema.default({ upsertExistingObjects: false }),
   promotion: promotionSettingsSchema.optional(),
   /**
+   * Which rebuild events are posted to the secret `notificationWebhook` (default: failures).
+   * Notifications are on when the webhook is set.
+   */
+  notifications: notificationSettingsSchema.optional(),
+  /**
    * This stack's role for the builds of its images. `owner` (default): real rebuilds, the
    * generated workflow files, update pull requests and analysis. `canary`: the same rebuilds
    * as dry runs (`dry_run` = true: build and test, never push), nothing committed or opened.
@@ -185,7 +193,7 @@ export function secretPlaceholder(key: string): string {
 }
 
 /** Keys that hold secrets: never read as plain values. */
-export const SECRET_KEYS = ["githubToken", "githubProviderToken", "registryTokens", "kubeconfig"] as const;
+export const SECRET_KEYS = ["githubToken", "githubProviderToken", "registryTokens", "kubeconfig", WEBHOOK_KEY] as const;
 
 /**
  * A stack must name its cluster: `kubernetes.context` (a context of the kubeconfig the
@@ -213,7 +221,7 @@ export function requireCluster(
   ]);
 }
 
-const OBJECT_KEYS = new Set(["registries", "delivery", "github", "kubernetes", "promotion"]);
+const OBJECT_KEYS = new Set(["registries", "delivery", "github", "kubernetes", "promotion", "notifications"]);
 
 /**
  * Validates raw config values (key without namespace → string as Pulumi stores it).

@@ -53,10 +53,11 @@ export function providerFor(providers: GithubProviders, repo: string): github.Pr
 /**
  * Every repository the stack writes to through the GitHub provider: source repos of
  * generated workflows, all source repos when repo settings are managed, the factory repo
- * when its environment is managed, and the state repo in gitops mode.
+ * when its environment is managed, and the state repo in gitops mode; and `extra` (the factory
+ * repo when the stack writes its notification webhook there).
  */
-export function githubRepos(settings: Pick<StackSettings, "github" | "delivery">, images: readonly ImageSpec[]): string[] {
-  const repos = new Set<string>();
+export function githubRepos(settings: Pick<StackSettings, "github" | "delivery">, images: readonly ImageSpec[], extra: readonly string[] = []): string[] {
+  const repos = new Set<string>(extra);
   for (const image of images) {
     if (image.source.generatedWorkflow || settings.github.manageRepoSettings) repos.add(image.source.repo);
   }

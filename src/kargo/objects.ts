@@ -41,6 +41,7 @@ import { kargoDuration } from "./durations";
 import { ENVIRONMENT_LABEL, PR_POLL_INTERVAL, PR_WAIT_ERROR_THRESHOLD, requestedFreightOf, type UpdateGroup, updateGroups } from "./environments";
 import { type BuildRole, managedParents, opensUpdates } from "./followed";
 import { intervalFor, registryPolling, type RegistryPolling, type RegistrySettings } from "./polling";
+import { dispatchedStep, movedStep, type NotifyContext, notifiesOutcome, type NotifyOptions, outcomeStep, referenceValues } from "./notifications";
 
 export const KARGO_API_VERSION = "kargo.akuity.io/v1alpha1";
 /** The Secret the dispatch reads (`secret('github-credentials').password`): the original's contract. */
@@ -83,6 +84,8 @@ export interface KargoOptions {
   followRuns?: boolean;
   /** GitHub's REST API base URL, no trailing slash (default https://api.github.com). */
   githubApiUrl?: string;
+  /** Rebuild notifications (src/kargo/notifications.ts); absent: none. */
+  notifications?: NotifyOptions;
 }
 
 /** Kargo's git subscription branch pattern (kargo-schemas/subscriptions/git.json). */
@@ -237,6 +240,8 @@ export interface DispatchSettings {
   role: BuildRole;
   followRuns: boolean;
   apiUrl: string;
+  /** The rebuild Stages' notifications, when the stack sends them. */
+  notify?: NotifyOptions;
 }
 
 const DEFAULT_DISPATCH: DispatchSettings = { role: "owner", followRuns: true, apiUrl: GITHUB_API_URL };
@@ -372,13 +377,15 @@ export const DISPATCH_GUARD =
  * final status patch diffs against a refreshed copy), and the end of a Promotion always
  * starts such a pass.
  */
-function recordSeenStep(origins: TriggerOrigin[]) {
+function recordSeenStep(origins: TriggerOrigin[], extra: Record<string, string> = {}) {
   const values = Object.fromEntries(
     origins.map((o) => {
       const key = seenKey(o.warehouse);
       return [key, `\${{ quote(ctx.targetFreight.origin.name == ${lit(o.warehouse)} ? ctx.targetFreight.name : ((stageMetadata(ctx.stage) ?? {})[${lit(key)}] ?? "")) }}`];
     }),
   );
+  // Other records of the same Promotion (e.g. the references notifications read) ride along.
+  Object.assign(values, extra);
   return {
     uses: "set-metadata",
     as: "seen",
@@ -524,6 +531,26 @@ function sourceWarehouse(source: SourceRepo, name: string, namespace: string): K
   };
 }
 
+/** What the notification steps of an image's rebuild Stage are built from. */
+function notifyContext(node: ImageNode, origins: TriggerOrigin[], names: EstateNames, namespace: string, settings: DispatchSettings, options: NotifyOptions): NotifyContext {
+  return {
+    options,
+    project: namespace,
+    image: node.spec.name,
+    stage: names.rebuildStage(node.spec.name),
+    origins: origins.map((o) => ({ warehouse: o.warehouse, baseImage: o.baseImage, digest: `(imageFrom(${lit(o.repoURL)}, warehouse(${lit(o.warehouse)}))?.Digest ?? "")` })),
+    dryRun: settings.role === "canary",
+    github: {
+      apiUrl: settings.apiUrl,
+      headers: [ACCEPT, AUTHORIZATION, API_VERSION, CONTENT_TYPE],
+      body: (ref, inputs) => dispatchBodyOf(ref, inputs),
+      failureExpression: FINAL_CLIENT_ERROR,
+      errorExpression: GITHUB_MESSAGE,
+      timeout: REQUEST_TIMEOUT,
+    },
+  };
+}
+
 function rebuildStage(node: ImageNode, estate: Estate, names: EstateNames, namespace: string, settings: DispatchSettings): KubernetesObject {
   const delay = parseDuration(node.spec.rebuildDelay)!;
   // One entry per origin: several triggers can share a Warehouse only if they are the same base.
@@ -534,8 +561,14 @@ function rebuildStage(node: ImageNode, estate: Estate, names: EstateNames, names
   }
   const list = [...origins.values()].sort((a, b) => (a.warehouse < b.warehouse ? -1 : a.warehouse > b.warehouse ? 1 : 0));
   const dispatch = rebuildDispatch(node.spec, list, settings);
-  const steps: unknown[] = [dispatchStep(dispatch.url, dispatch.body, settings.followRuns, DISPATCH_GUARD), recordSeenStep(list)];
+  const notify = settings.notify ? notifyContext(node, list, names, namespace, settings, settings.notify) : undefined;
+  const steps: unknown[] = [dispatchStep(dispatch.url, dispatch.body, settings.followRuns, DISPATCH_GUARD), recordSeenStep(list, notify ? referenceValues(notify.origins) : {})];
+  if (notify) {
+    steps.unshift(movedStep(notify));
+    if (notify.options.events.includes("dispatched")) steps.push(dispatchedStep(notify));
+  }
   if (settings.followRuns) steps.push(followRunStep(settings.apiUrl, dispatchTarget(node.spec).repo));
+  if (notify && notifiesOutcome(notify.options)) steps.push(outcomeStep(notify));
   return {
     apiVersion: KARGO_API_VERSION,
     kind: "Stage",
@@ -687,7 +720,12 @@ export interface KargoPlan {
 export function planKargo(estate: Estate, options: KargoOptions): KargoPlan {
   const ns = options.project;
   const role = options.buildRole ?? "owner";
-  const settings: DispatchSettings = { role, followRuns: options.followRuns ?? true, apiUrl: options.githubApiUrl ?? GITHUB_API_URL };
+  const settings: DispatchSettings = {
+    role,
+    followRuns: options.followRuns ?? true,
+    apiUrl: options.githubApiUrl ?? GITHUB_API_URL,
+    ...(options.notifications ? { notify: options.notifications } : {}),
+  };
   // Analysis refreshes the lock through a pull request: the owner's work, like update PRs.
   const analysis: AnalysisOptions | undefined =
     options.factoryRepo && role === "owner"

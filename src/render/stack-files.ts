@@ -7,6 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { type Problem, readUserFile, UserError } from "../config/errors";
+import { WEBHOOK_KEY, webhookProblem } from "../config/notifications";
 import { CONFIG_NAMESPACE, SECRET_KEYS, secretPlaceholder, tokenProblem } from "../config/stack";
 import { typeName } from "../config/validate";
 import { parseSourcedYaml } from "../config/yaml-source";
@@ -135,6 +136,17 @@ export function readStackValues(project: ProjectFile, opts: ReadStackOptions): S
   for (const key of [tokenKey, `${CONFIG_NAMESPACE}:githubProviderToken`]) {
     const problem = config[key] === undefined || config[key] === secretPlaceholder(key) ? undefined : tokenProblem(config[key]);
     if (problem) throw new UserError([{ file: shown, field: key, message: problem }]);
+  }
+  const webhookKey = `${CONFIG_NAMESPACE}:${WEBHOOK_KEY}`;
+  const webhook = config[webhookKey];
+  const webhookError = webhook === undefined || webhook === secretPlaceholder(webhookKey) ? undefined : webhookProblem(webhook);
+  if (webhookError) throw new UserError([{ file: shown, field: webhookKey, message: webhookError }]);
+  // A stack that asks for notifications gets its webhook from its ESC environment, if any.
+  if (webhook === undefined && environments.length > 0 && config[`${CONFIG_NAMESPACE}:notifications`] !== undefined) {
+    config[webhookKey] = secretPlaceholder(webhookKey);
+    secretKeys.add(webhookKey);
+    secretValues.push(config[webhookKey]);
+    notes.push(`${webhookKey} is not set in ${shown} and may come from its ESC environment; a placeholder stands in for it`);
   }
   if (config[tokenKey] === undefined) {
     config[tokenKey] = secretPlaceholder(tokenKey);

@@ -487,6 +487,8 @@ export function promotionEnv(opts: {
   actor?: string;
   /** The statuses of the steps that ran before, by alias. */
   stepStatus?: Record<string, string>;
+  /** Aliases of steps with continueOnError: their failures do not count for failure(). */
+  continueOnError?: readonly string[];
 }): Env {
   const imageFrom = (repoURL: string, origin?: { name: string }) => {
     const origins = origin ? [origin.name] : Object.keys(opts.collection);
@@ -512,6 +514,9 @@ export function promotionEnv(opts: {
       return origins.flatMap((o) => (opts.commits?.[o] ?? []).filter((c) => c.RepoURL === repoURL))[0] ?? null;
     },
     stageMetadata: (name: string) => (name === opts.stage ? (opts.stageMetadata ?? null) : null),
+    // api/v1alpha1/promotion_types.go `StepExecutionMetadataList.HasFailures`: a Failed or
+    // Errored step counts, unless it has continueOnError.
+    failure: () => Object.entries(opts.stepStatus ?? {}).some(([alias, status]) => (status === "Failed" || status === "Errored") && !(opts.continueOnError ?? []).includes(alias)),
     success: () => true,
     always: () => true,
     // Kargo's status(alias): the step's status ("Succeeded", "Skipped", "Failed", "Errored"), "" before it ran.
