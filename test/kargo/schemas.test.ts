@@ -2,7 +2,7 @@
 // Schemas Kargo applies to Warehouse subscriptions and step configs (the CRDs do not).
 import { describe, expect, it } from "vitest";
 import type { KubernetesObject } from "../../src/gitops/manifests";
-import { planKargo } from "../../src/kargo";
+import { type KargoOptions, planKargo } from "../../src/kargo";
 import type { Estate } from "../../src/model/types";
 import { evaluateConfig, evaluateTemplate, promotionEnv, type SimulatedImage } from "../helpers/kargo-expr";
 import { ajvErrors, crdValidator, isExpression, kargoJsonSchemas, REF_DIR, refFile, stepConfigErrors } from "../helpers/ref-schemas";
@@ -14,7 +14,7 @@ if (!haveRef) console.warn(`Kargo reference schemas not found under ${REF_DIR} (
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** The example estate, plus variants that exercise the other branches of the builders. */
-function estates(): Array<[string, Estate, string | undefined]> {
+function estates(): Array<[string, Estate, string | undefined, Partial<KargoOptions>?]> {
   const tagged = handEstate();
   tagged.bases = tagged.bases.map((b, i) =>
     i === 1 ? { ...b, tagPolicy: "semver", constraint: "^3.12.0" } : i === 3 ? { ...b, tagPolicy: "lexical", constraint: "^0\\.\\d+$" } : b,
@@ -43,6 +43,12 @@ function estates(): Array<[string, Estate, string | undefined]> {
     ["an environment chain", chain, undefined],
     ["example, without analysis", handEstate(), undefined],
     ["semver and lexical bases, updates everywhere", { ...tagged, images: long.images }, "acme/image-factory"],
+    [
+      "semver and lexical bases, with every notification",
+      { ...tagged },
+      "acme/image-factory",
+      { notifications: { stack: "prod", events: ["dispatched", "built", "failed"], factoryRepo: "acme/image-factory", factoryBranch: "main", workflow: "notify.yml" } },
+    ],
   ];
 }
 
@@ -72,8 +78,8 @@ function commitCollection(objects: KubernetesObject[]): Record<string, Array<{ R
 describe.skipIf(!haveRef)("Kargo objects against the v1.11 CRDs and JSON Schemas", () => {
   const crd = (kind: string) => crdValidator(`kargo-crds/kargo.akuity.io_${kind.toLowerCase()}s.yaml`, "v1alpha1");
 
-  for (const [label, estate, factoryRepo] of estates()) {
-    const { objects } = planKargo(estate, { project: "image-factory", factoryRepo });
+  for (const [label, estate, factoryRepo, extra] of estates()) {
+    const { objects } = planKargo(estate, { project: "image-factory", factoryRepo, ...extra });
 
     it(`${label}: every object against its CRD, with a valid name`, () => {
       const validators = new Map<string, ReturnType<typeof crd>>();
