@@ -44,3 +44,15 @@ describe("render and plan of a stack with a notification webhook", () => {
     expect(uv).toContain("[dry run] image-factory dev: uv");
   });
 });
+
+describe("validate", () => {
+  it("names the events a stack notifies, and refuses a webhook that is not https without showing it", () => {
+    const ok = imageFactory(["validate", "--stack", "dev", ...CONFIG]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain("builds canary, notifies dispatched, built, failed");
+    const bad = imageFactory(["validate", "--stack", "dev", "--config", `image-factory:notificationWebhook=${CANARY.replace("https:", "http:")}`]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("Pulumi.dev.yaml: image-factory:notificationWebhook: must be an https:// URL (the value is not shown)");
+    for (const form of FORMS.slice(1, 2)) expect(bad.stdout + bad.stderr).not.toContain(form);
+  });
+});

@@ -129,6 +129,7 @@ async function validateStack(name: string | undefined, overrides: readonly strin
     `${prepared.configFile}${overlay}: valid: ${prepared.estate.images.length} of ${plural(prepared.imagesFile.images.length, "image")} enrolled, ` +
     `${plural(prepared.estate.bases.length, "watched base")}, ${plural(prepared.kargoPlan.objects.length, "Kargo object")}, ` +
     `delivery ${prepared.settings.delivery.mode}, builds ${prepared.settings.builds}` +
+    (prepared.kargoOptions.notifications ? `, notifies ${prepared.kargoOptions.notifications.events.join(", ") || "nothing (muted)"}` : "") +
     (lock.status === "fresh" ? ", lock up to date with the Dockerfiles" : "");
   return {
     stack: inputs.stack,
