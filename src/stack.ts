@@ -23,8 +23,6 @@ export interface PreparedStack extends StackEstate {
   gitops: boolean;
   /** The registries the stack logs Kargo in to. */
   registryCredentials: RegistryCredential[];
-  /** Whether the rebuild Stages send notifications (the stack sets the webhook). */
-  notifies: boolean;
 }
 
 export interface PrepareOptions {
@@ -65,5 +63,5 @@ export function prepareStack(settings: StackSettings, opts: PrepareOptions): Pre
   planGithubEstate(specs, settings.github, { environment: opts.stack, imagesFile: loaded.enrolled.file, configFile, buildRole: settings.builds });
   const gitops = settings.delivery.mode === "gitops";
   if (gitops) renderManifestFiles(kargoPlan.objects, settings.delivery.path, { placement: estatePlacement(loaded.estate) });
-  return { ...loaded, settings, configFile, owners, kargoOptions, kargoPlan, gitops, registryCredentials: credentials, notifies: notifications !== undefined };
+  return { ...loaded, settings, configFile, owners, kargoOptions, kargoPlan, gitops, registryCredentials: credentials };
 }
