@@ -69,6 +69,8 @@ export function parseOverlayText(text: string, file: string): Overlay {
     throw new UserError([{ file, line: yaml.lineOf([]), message: `must be a mapping (images, defaults, overrides, registries, bases), got ${typeName(data)}` }]);
   }
   const policy = policyProblems(data, { file, lineOf: yaml.lineOf, lineOfKey: yaml.lineOfKey });
+  const misplaced = scanInOverlay(data as Record<string, unknown>, file, yaml);
+  if (misplaced.length > 0) throw new UserError(misplaced);
   const result = validateWith(overlaySchema, data, { yaml, basePath: [] });
   if (policy.length > 0) {
     const fields = new Set(policy.map((p) => p.field));
@@ -87,6 +89,28 @@ export function parseOverlayText(text: string, file: string): Overlay {
   }
   if (problems.length > 0) throw new UserError(problems);
   return { ...result.value, file, lineOf: yaml.lineOf };
+}
+
+/**
+ * `scan` is per image in images.yaml only. The scan runs in the build workflow, one file per
+ * repository that the owner stack commits and a canary stack dispatches too: a stack's own
+ * threshold could not apply to it, and the canary's early warning must use the very gate the
+ * real build applies.
+ */
+function scanInOverlay(data: Record<string, unknown>, file: string, yaml: SourcedYaml): Problem[] {
+  const message = "scan is set per image in images.yaml, not per stack: the scan runs in the build workflow every stack dispatches (a canary's dry run must apply the same gate as the real build)";
+  const problems: Problem[] = [];
+  const defaults = data.defaults;
+  if (defaults && typeof defaults === "object" && !Array.isArray(defaults) && "scan" in defaults) {
+    problems.push({ file, line: yaml.lineOfKey(["defaults"], "scan"), field: "defaults.scan", message });
+  }
+  const overrides = data.overrides;
+  if (overrides && typeof overrides === "object" && !Array.isArray(overrides)) {
+    for (const [name, o] of Object.entries(overrides)) {
+      if (o && typeof o === "object" && !Array.isArray(o) && "scan" in o) problems.push({ file, line: yaml.lineOfKey(["overrides", name], "scan"), field: `overrides.${name}.scan`, message });
+    }
+  }
+  return problems;
 }
 
 /** Overlays larger than this are refused. */

@@ -115,6 +115,53 @@ export const platform = z.string().regex(PLATFORM, "must be a platform such as l
 export const BUILD_ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 // ---------------------------------------------------------------------------------------------
+// Security scans
+
+/**
+ * The severities Trivy assigns, lowest first: trivy-db pkg/types/types.go `SeverityNames`
+ * (UNKNOWN is a finding no source has rated yet). Trivy's JSON report carries them as these
+ * upper-case strings in each vulnerability's `Severity`.
+ */
+export const SEVERITIES = ["UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/** Why a failOn list would surprise its reader, or undefined. */
+export function failOnProblem(failOn: readonly Severity[]): string | undefined {
+  const seen = new Set<Severity>();
+  for (const s of failOn) {
+    if (seen.has(s)) return `lists ${s} twice`;
+    seen.add(s);
+  }
+  // A build that stops on HIGH findings and lets CRITICAL ones through is never what is meant:
+  // the rated severities listed must run from the lowest one listed up to CRITICAL.
+  const rated = SEVERITIES.slice(1);
+  const lowest = rated.findIndex((s) => seen.has(s));
+  if (lowest >= 0) {
+    const missing = rated.slice(lowest).filter((s) => !seen.has(s));
+    if (missing.length > 0) return `lists ${rated[lowest]} but not ${missing.join(", ")}: a finding more severe than one that fails the build must fail it too`;
+  }
+  return undefined;
+}
+
+export const DEFAULT_SCAN = { failOn: ["CRITICAL"] as Severity[], ignoreUnfixed: true };
+
+export const scanSettingsSchema = z
+  .strictObject({
+    /** The severities that fail the build; [] reports findings without failing. */
+    failOn: z
+      .array(z.enum(SEVERITIES, `must be one of ${SEVERITIES.join(", ")} (upper case, as Trivy writes them)`), "must be a list of severities, e.g. [HIGH, CRITICAL]")
+      .default(["CRITICAL"]),
+    /** Leave out findings no fixed package exists for yet (Trivy's --ignore-unfixed). */
+    ignoreUnfixed: z.boolean("must be true or false").default(true),
+  })
+  .superRefine((scan, ctx) => {
+    const problem = failOnProblem(scan.failOn);
+    if (problem) ctx.addIssue({ code: "custom", path: ["failOn"], message: problem });
+  });
+
+export type ScanSettings = z.output<typeof scanSettingsSchema>;
+
+// ---------------------------------------------------------------------------------------------
 // Image entries
 
 /**
@@ -208,6 +255,13 @@ export const imageSchema = z
     rebuildOn: z.enum(["all", "runtime"], "must be all or runtime").default("all"),
     /** Base references that never trigger a rebuild of this image. */
     ignoreBases: z.array(z.string().min(1)).default([]),
+    /**
+     * The security scan of every build, before the push: `false` turns it off; otherwise the
+     * severities that fail the build and whether unfixed findings count.
+     */
+    scan: z
+      .union([z.literal(false), scanSettingsSchema], "must be false or a mapping {failOn: [...], ignoreUnfixed: true|false}")
+      .default({ ...DEFAULT_SCAN, failOn: [...DEFAULT_SCAN.failOn] }),
   })
   .superRefine((image, ctx) => {
     if (image.source.workflowInputs && !image.source.workflow) {

@@ -26,7 +26,7 @@ export function validateWith<S extends z.ZodType>(
   const result = schema.safeParse(value);
   if (result.success) return { ok: true, value: result.data };
   const problems: Problem[] = [];
-  for (const issue of result.error.issues) {
+  for (const issue of result.error.issues.flatMap((i) => unionBranchIssues(i, value))) {
     const path = issue.path.filter((p): p is string | number => typeof p !== "symbol");
     if (issue.code === "unrecognized_keys") {
       const known = knownKeysAt(schema, path);
@@ -52,6 +52,21 @@ export function validateWith<S extends z.ZodType>(
     });
   }
   return { ok: false, problems };
+}
+
+/**
+ * A union such as `false | {failOn, ...}` fails as one "invalid_union" issue, which hides
+ * what is wrong inside the mapping. When the value is a mapping or a list and exactly one
+ * branch got past its type check (its issues lie deeper than the union), that branch's
+ * issues are the useful ones: report them, under the union's path.
+ */
+function unionBranchIssues(issue: z.core.$ZodIssue, value: unknown): z.core.$ZodIssue[] {
+  if (issue.code !== "invalid_union" || issue.errors.length === 0) return [issue];
+  const at = valueAt(value, issue.path.filter((p): p is string | number => typeof p !== "symbol"));
+  if (at === null || typeof at !== "object") return [issue];
+  const deeper = issue.errors.filter((branch) => branch.length > 0 && branch.every((i) => i.path.length > 0 || i.code === "unrecognized_keys" || i.code === "custom"));
+  if (deeper.length !== 1) return [issue];
+  return deeper[0].flatMap((i) => unionBranchIssues({ ...i, path: [...issue.path, ...i.path] } as z.core.$ZodIssue, value));
 }
 
 function describeIssue(issue: z.core.$ZodIssue, actual: unknown): string {
@@ -123,9 +138,18 @@ function unwrap(schema: unknown): unknown {
   return cur;
 }
 
+/** A union with exactly one mapping among its options (e.g. `false | {...}`) stands for that mapping. */
+function mappingOption(schema: unknown): unknown {
+  const def = defOf(schema);
+  if (def?.type !== "union") return schema;
+  const objects = (def.options as unknown[]).map(unwrap).filter((o) => defOf(o)?.type === "object");
+  return objects.length === 1 ? objects[0] : schema;
+}
+
 export function knownKeysAt(schema: unknown, path: Path): string[] {
-  let cur = unwrap(schema);
+  let cur = mappingOption(unwrap(schema));
   for (const seg of path) {
+    cur = mappingOption(cur);
     const def = defOf(cur);
     if (!def) return [];
     if (def.type === "object") cur = unwrap((def.shape as Record<string, unknown>)[String(seg)]);
@@ -133,7 +157,7 @@ export function knownKeysAt(schema: unknown, path: Path): string[] {
     else if (def.type === "record") cur = unwrap(def.valueType);
     else return [];
   }
-  const def = defOf(cur);
+  const def = defOf(mappingOption(cur));
   return def?.type === "object" ? Object.keys(def.shape as object).sort() : [];
 }
 

@@ -55,6 +55,7 @@ describe("images.yaml: valid input and defaults", () => {
         updates: [],
         rebuildOn: "all",
         ignoreBases: [],
+        scan: { failOn: ["CRITICAL"], ignoreUnfixed: true },
       },
     ]);
   });

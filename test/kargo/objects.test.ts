@@ -430,7 +430,7 @@ function syntheticEstate(images: number, basesPerImage: number, distinctBases: n
     return {
       spec: {
         name: `img${i}`, registry: "ghcr.io", repository: `acme/img${i}`, rebuildDelay: "1d", autoRebuild: true, buildArgs: {}, platforms: ["linux/amd64"],
-        versionBump: "patch", updates: [], rebuildOn: "all", ignoreBases: [],
+        versionBump: "patch", updates: [], rebuildOn: "all", ignoreBases: [], scan: false,
         source: { repo: "acme/app", branch: "main", dockerfile: `img${i}/Dockerfile`, provider: "github", context: `img${i}`, generatedWorkflow: false, workflow: `img${i}.yml`, workflowInputs: ["version_bump"] },
       },
       repoURL: `ghcr.io/acme/img${i}`,
