@@ -69,6 +69,7 @@ export const stepSchema = z
     uses: z.string().regex(PINNED_ACTION, "must pin an action to a major version (@vN) or a commit SHA").optional(),
     with: z.record(z.string().min(1), z.union([z.string(), z.boolean(), z.number()])).optional(),
     env: z.record(envName, z.string()).optional(),
+    "continue-on-error": z.literal(true).optional(),
     shell: z.literal("bash").optional(),
     run: z.string().min(1).optional(),
   })

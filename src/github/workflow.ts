@@ -18,10 +18,12 @@
  *     the permissions they need) runs a matrix of the selected images. Per image: read the
  *     trigger (the inputs are checked before anything uses them), list the registry's tags
  *     (skopeo, preinstalled on the runner) and bump the highest X.Y.Z (or start at 0.1.0),
- *     build with buildx for the image's platforms and push `<version>` and `latest`, with
- *     the base the rebuild was for recorded as OCI labels and annotations;
- *  3. with `dry_run` true (a canary stack's dispatch) step 2 builds every platform but
- *     pushes nothing, so no version or tag appears in the registry.
+ *     build with buildx for the image's platforms into an OCI layout on the runner, with the
+ *     base the rebuild was for recorded as OCI labels and annotations; scan it (Trivy, see
+ *     scan.ts) unless the image has `scan: false`, and fail on findings at its `failOn`
+ *     severities; then push exactly that layout as `<version>` and `latest`;
+ *  3. with `dry_run` true (a canary stack's dispatch) step 2 builds and scans every image
+ *     but pushes nothing, so no version or tag appears in the registry.
  *
  * Versions come from the registry, not from git tags: the registry is what Kargo's
  * Warehouse watches, a version exists exactly when an image was pushed, and the job needs
@@ -31,6 +33,7 @@ import * as path from "node:path";
 import { DISPATCH_INPUTS, type ImageSpec } from "../config/schema";
 import { type Problem, UserError } from "../config/errors";
 import { ACTIONS, RUNNER } from "./actions";
+import { LAYOUT_DIR, PUSH, scanRow, scanSteps } from "./scan";
 import { parseRepo, repoKey } from "./repos";
 import { type Job, type Step, type Workflow, type WorkflowInput, workflowSchema } from "./workflow-schema";
 import { GENERATED_HEADER, toYaml } from "./yaml";
@@ -222,10 +225,6 @@ const METADATA = script(
   '  if [ -n "$BASE_DIGEST" ]; then echo "$oci.base.digest=$BASE_DIGEST"; fi',
   "}",
   "{",
-  '  echo "tags<<$delimiter"',
-  '  echo "$IMAGE:$VERSION"',
-  '  echo "$IMAGE:latest"',
-  '  echo "$delimiter"',
   '  echo "labels<<$delimiter"',
   "  metadata",
   '  echo "$delimiter"',
@@ -324,6 +323,7 @@ function imageRow(image: ImageSpec, job: string): Record<string, unknown> {
     qemu: multiPlatform,
     // A multi-platform push is an image index; record the base on it and on each manifest.
     annotation_levels: multiPlatform ? "index,manifest" : "manifest",
+    ...scanRow(image),
   };
 }
 
@@ -359,7 +359,7 @@ function buildSteps(registry: string, repo: string): Step[] {
       run: NEXT_VERSION,
     },
     {
-      name: "Compose tags, labels and annotations",
+      name: "Compose labels and annotations",
       id: "meta",
       shell: "bash",
       env: {
@@ -373,7 +373,7 @@ function buildSteps(registry: string, repo: string): Step[] {
       run: METADATA,
     },
     {
-      name: "Build and push",
+      name: "Build",
       id: "build",
       uses: ACTIONS.buildPush,
       with: {
@@ -383,12 +383,21 @@ function buildSteps(registry: string, repo: string): Step[] {
         "build-args": "${{ matrix.build_args }}",
         // A rebuild exists to pick up the newest base: always resolve it again.
         pull: true,
-        // A dry run (dry_run: true) builds every platform and pushes nothing: no version, no tag.
-        push: "${{ steps.trigger.outputs.push == 'true' }}",
-        tags: "${{ steps.meta.outputs.tags }}",
+        // Every platform into one OCI layout on the runner: scanned, then pushed as it is.
+        outputs: `type=oci,dest=\${{ runner.temp }}/${LAYOUT_DIR},tar=false`,
         labels: "${{ steps.meta.outputs.labels }}",
         annotations: "${{ steps.meta.outputs.annotations }}",
       },
+    },
+    ...scanSteps(),
+    {
+      name: "Push",
+      id: "push",
+      // A dry run (dry_run: true) builds and scans every image and pushes nothing: no version, no tag.
+      if: "${{ steps.trigger.outputs.push == 'true' }}",
+      shell: "bash",
+      env: { IMAGE: "${{ matrix.ref }}", VERSION: "${{ steps.version.outputs.version }}" },
+      run: PUSH,
     },
     {
       name: "Summarize",
@@ -397,7 +406,7 @@ function buildSteps(registry: string, repo: string): Step[] {
         IMAGE: "${{ matrix.ref }}",
         VERSION: "${{ steps.version.outputs.version }}",
         PUSHED: "${{ steps.trigger.outputs.push }}",
-        DIGEST: "${{ steps.build.outputs.digest }}",
+        DIGEST: "${{ steps.push.outputs.digest || steps.build.outputs.digest }}",
         TRIGGERED_BY: "${{ inputs.triggered_by }}",
         BASE_IMAGE: "${{ steps.trigger.outputs.base_image }}",
         BASE_DIGEST: "${{ steps.trigger.outputs.base_digest }}",
@@ -464,7 +473,12 @@ export function buildRepoWorkflow(images: readonly ImageSpec[], opts: WorkflowOp
       if: `\${{ needs.select.outputs.${id} != '[]' }}`,
       "runs-on": RUNNER,
       "timeout-minutes": 120,
-      permissions: registry === GITHUB_REGISTRY ? { contents: "read", packages: "write" } : { contents: "read" },
+      permissions: {
+        contents: "read",
+        ...(registry === GITHUB_REGISTRY ? { packages: "write" } : {}),
+        // The SARIF upload to code scanning, only where some image of the job is scanned.
+        ...(sorted.some((i) => i.registry === registry && i.scan !== false) ? { "security-events": "write" } : {}),
+      },
       concurrency: {
         // One build per image at a time. Not cancel-in-progress: a running build finishes its
         // push, and a burst of triggers collapses into the one pending job GitHub keeps per

@@ -102,12 +102,12 @@ describe("one generated build workflow per repository and branch", () => {
     });
   });
 
-  it("least privilege: nothing at the top, read for select, packages: write only for the GHCR build job", () => {
+  it("least privilege: nothing at the top, read for select, packages: write only for the GHCR build job, security-events: write for the SARIF upload", () => {
     const wf = parseWorkflowText(platformText());
     expect(wf.permissions).toEqual({});
     expect(Object.keys(wf.jobs)).toEqual(["select", "build-ghcr-io"]);
     expect(wf.jobs.select.permissions).toEqual({ contents: "read" });
-    expect(wf.jobs["build-ghcr-io"].permissions).toEqual({ contents: "read", packages: "write" });
+    expect(wf.jobs["build-ghcr-io"].permissions).toEqual({ contents: "read", packages: "write", "security-events": "write" });
   });
 
   it("one build at a time per image, collapsing bursts, with dry runs in their own group", () => {
@@ -134,6 +134,10 @@ describe("one generated build workflow per repository and branch", () => {
         version_bump: "patch",
         qemu: false,
         annotation_levels: "manifest",
+        scan: true,
+        scan_fail_on: "CRITICAL",
+        scan_ignore_unfixed: true,
+        scan_platform: "linux/amd64",
       },
       uv: {
         job: "build-ghcr-io",
@@ -145,6 +149,10 @@ describe("one generated build workflow per repository and branch", () => {
         version_bump: "patch",
         qemu: true,
         annotation_levels: "index,manifest",
+        scan: true,
+        scan_fail_on: "CRITICAL",
+        scan_ignore_unfixed: true,
+        scan_platform: "linux/amd64",
       },
     });
     expect(table(renderRepoWorkflow([imageByName("report-worker")]))["report-worker"].version_bump).toBe("minor");
@@ -153,7 +161,7 @@ describe("one generated build workflow per repository and branch", () => {
     expect(select.env!.IMAGES.split("\n").filter((l) => l.startsWith('"'))).toHaveLength(2);
   });
 
-  it("builds from the matrix row, pushing only when not a dry run", () => {
+  it("builds from the matrix row into an OCI layout, which only a real build (not a dry run) pushes", () => {
     const text = platformText();
     expect(stepUsing(text, ACTIONS.buildPush)?.with).toEqual({
       context: "${{ matrix.context }}",
@@ -161,11 +169,14 @@ describe("one generated build workflow per repository and branch", () => {
       platforms: "${{ matrix.platforms }}",
       "build-args": "${{ matrix.build_args }}",
       pull: true,
-      push: "${{ steps.trigger.outputs.push == 'true' }}",
-      tags: "${{ steps.meta.outputs.tags }}",
+      outputs: "type=oci,dest=${{ runner.temp }}/image,tar=false",
       labels: "${{ steps.meta.outputs.labels }}",
       annotations: "${{ steps.meta.outputs.annotations }}",
     });
+    const push = stepsOf(text).find((s) => s.id === "push")!;
+    expect(push).toMatchObject({ if: "${{ steps.trigger.outputs.push == 'true' }}", env: { IMAGE: "${{ matrix.ref }}", VERSION: "${{ steps.version.outputs.version }}" } });
+    expect(push.run).toContain('--all --preserve-digests --digestfile "$RUNNER_TEMP/digest" "oci:$RUNNER_TEMP/image" "docker://$IMAGE:$VERSION"');
+    expect(push.run).toContain('--all --preserve-digests "oci:$RUNNER_TEMP/image" "docker://$IMAGE:latest"');
     expect(stepsOf(text).find((s) => s.name === "Set up QEMU")).toMatchObject({ if: "${{ matrix.qemu }}", uses: ACTIONS.setupQemu });
     const trigger = stepsOf(text).find((s) => s.id === "trigger")!;
     expect(trigger.env).toEqual({
@@ -177,13 +188,11 @@ describe("one generated build workflow per repository and branch", () => {
     });
   });
 
-  it("pushes to GHCR with GITHUB_TOKEN, tagging the version and latest with the base recorded", () => {
+  it("pushes to GHCR with GITHUB_TOKEN, with the base recorded", () => {
     const text = platformText();
     expect(stepUsing(text, ACTIONS.login)?.with).toEqual({ registry: "ghcr.io", username: "${{ github.actor }}", password: "${{ secrets.GITHUB_TOKEN }}" });
     const meta = stepsOf(text).find((s) => s.id === "meta")!;
     expect(meta.env).toMatchObject({ IMAGE: "${{ matrix.ref }}", SOURCE_URL: "https://github.com/acme/platform", ANNOTATION_LEVELS: "${{ matrix.annotation_levels }}" });
-    expect(meta.run).toContain('echo "$IMAGE:$VERSION"');
-    expect(meta.run).toContain('echo "$IMAGE:latest"');
     expect(meta.run).toContain("$oci.base.name=$BASE_IMAGE");
     expect(meta.run).toContain("$oci.base.digest=$BASE_DIGEST");
     const version = stepsOf(text).find((s) => s.id === "version")!;
@@ -467,7 +476,9 @@ describe("other registries and layouts", () => {
       username: "${{ secrets.REGISTRY_DOCKER_IO_USERNAME }}",
       password: "${{ secrets.REGISTRY_DOCKER_IO_PASSWORD }}",
     });
-    expect(job(text, "build-docker-io").permissions).toEqual({ contents: "read" });
+    expect(job(text, "build-docker-io").permissions).toEqual({ contents: "read", "security-events": "write" });
+    const unscanned = renderRepoWorkflow([makeImage({ registry: "docker.io", repository: "acme/app", scan: false })]);
+    expect(job(unscanned, "build-docker-io").permissions).toEqual({ contents: "read" });
   });
 
   it("two registries whose names slug alike get distinct jobs", () => {

@@ -1,0 +1,178 @@
+/**
+ * The security scan of the generated build workflow: the image is built once, for every
+ * platform, into an OCI layout on the runner; one platform of exactly that layout is scanned
+ * with Trivy; only when the scan passes is the same layout pushed (skopeo, every platform,
+ * digests preserved). So what is pushed is byte for byte what was scanned, and a multi-platform
+ * image needs no `--load` into the classic docker store (which cannot hold one).
+ *
+ * Upstream behaviour relied on:
+ *  - Trivy scans an OCI layout directory given as `--input` (aquasecurity/trivy v0.70.0
+ *    pkg/fanal/image/archive.go `newImage` → oci.go `tryOCI`, which takes the first manifest
+ *    of the layout's index): the layout scanned holds the one platform copied out of the build.
+ *  - trivy-action v0.36.0 action.yaml: `input`, `format`, `output`, `ignore-unfixed`,
+ *    `scanners`, `exit-code`; its setup-trivy step puts `trivy` on PATH ($GITHUB_PATH), which
+ *    the SARIF step's `trivy convert` uses (pkg/commands/app.go "convert [flags] RESULT_JSON").
+ *  - Trivy's --ignore-unfixed keeps only findings with status "fixed" (pkg/flag/vulnerability_flags.go).
+ *  - codeql-action upload-sarif v4.36.2 needs `security-events: write`; a repository without
+ *    code scanning rejects the upload, which `continue-on-error` keeps from failing the build.
+ */
+import type { ImageSpec } from "../config/schema";
+import { ACTIONS } from "./actions";
+import type { Step } from "./workflow-schema";
+
+/** Where the build writes its OCI layout, and the scanned platform's copy of it. */
+export const LAYOUT_DIR = "image";
+export const SCAN_LAYOUT_DIR = "scan";
+
+/**
+ * The platform scanned: linux/amd64 when the image has it (the runner's own), else the first
+ * listed. Every platform is built from the same Dockerfile, context and base tag; the
+ * distribution's package versions rarely differ between them.
+ */
+export function scannedPlatform(image: ImageSpec): string {
+  return image.platforms.includes("linux/amd64") ? "linux/amd64" : image.platforms[0];
+}
+
+/** The scan columns of an image's row of the IMAGES table. */
+export function scanRow(image: ImageSpec): Record<string, unknown> {
+  if (image.scan === false) return { scan: false };
+  return {
+    scan: true,
+    scan_fail_on: image.scan.failOn.join(","),
+    scan_ignore_unfixed: image.scan.ignoreUnfixed,
+    scan_platform: scannedPlatform(image),
+  };
+}
+
+function script(...lines: string[]): string {
+  return `${lines.join("\n")}\n`;
+}
+
+/** Copies the scanned platform out of the built layout, digests unchanged. */
+const EXTRACT = script(
+  "set -euo pipefail",
+  'IFS=/ read -r os arch variant <<<"$PLATFORM"',
+  'platform=(--override-os "$os" --override-arch "$arch")',
+  'if [ -n "${variant:-}" ]; then platform+=(--override-variant "$variant"); fi',
+  'rm -rf "$RUNNER_TEMP/' + SCAN_LAYOUT_DIR + '"',
+  "# --insecure-policy: a local layout this job just built has no signatures to check.",
+  'skopeo --insecure-policy "${platform[@]}" copy --preserve-digests "oci:$RUNNER_TEMP/' + LAYOUT_DIR + '" "oci:$RUNNER_TEMP/' + SCAN_LAYOUT_DIR + '"',
+);
+
+/**
+ * The gate: writes the findings to the job summary and fails on any at a failOn severity.
+ * Trivy's JSON (pkg/types/report.go): Results[].Vulnerabilities[] with VulnerabilityID,
+ * PkgName, InstalledVersion, FixedVersion, Severity. Values from the vulnerability database
+ * are cut to characters that cannot format the summary.
+ */
+const GATE = script(
+  "set -euo pipefail",
+  "findings=\"$(jq -c '[.Results[]? | .Vulnerabilities[]? | {id: .VulnerabilityID, pkg: .PkgName,",
+  "  installed: (.InstalledVersion // \"\"), fixed: (.FixedVersion // \"\"), severity: (.Severity // \"UNKNOWN\")}",
+  "  | map_values(gsub(\"[^A-Za-z0-9._:+~/, -]\"; \"\"))]",
+  "  | sort_by(.severity as $s | [([\"CRITICAL\",\"HIGH\",\"MEDIUM\",\"LOW\",\"UNKNOWN\"] | index($s)), .id, .pkg])' \"$REPORT\")\"",
+  "failing=\"$(jq -c --arg failOn \"$FAIL_ON\" '($failOn | split(\",\") | map(select(length > 0))) as $f | map(select(.severity | IN($f[])))' <<<\"$findings\")\"",
+  "total=\"$(jq length <<<\"$findings\")\"",
+  "failed=\"$(jq length <<<\"$failing\")\"",
+  "{",
+  '  echo "### Security scan: $IMAGE ($PLATFORM)"',
+  '  echo ""',
+  "  echo \"$(jq -r 'group_by(.severity) | map(\"\\(.[0].severity): \\(length)\") | join(\", \") | if . == \"\" then \"no findings\" else . end' <<<\"$findings\")\"",
+  '  if [ "$IGNORE_UNFIXED" = true ]; then echo "(findings without a fixed version are left out)"; fi',
+  '  echo ""',
+  '  if [ "$failed" -gt 0 ]; then',
+  '    echo "**$failed finding(s) at ${FAIL_ON//,/, }: the image is not pushed.**"',
+  '  elif [ -n "$FAIL_ON" ]; then',
+  '    echo "No finding at ${FAIL_ON//,/, }."',
+  "  fi",
+  '  if [ "$total" -gt 0 ]; then',
+  '    echo ""',
+  '    echo "| severity | vulnerability | package | installed | fixed in |"',
+  '    echo "|---|---|---|---|---|"',
+  "    jq -r '.[:100][] | \"| \\(.severity) | \\(.id) | \\(.pkg) | \\(.installed) | \\(.fixed) |\"' <<<\"$findings\"",
+  '    if [ "$total" -gt 100 ]; then echo ""; echo "(the first 100 of $total)"; fi',
+  "  fi",
+  '} >> "$GITHUB_STEP_SUMMARY"',
+  'if [ "$failed" -gt 0 ]; then',
+  '  echo "::error::$failed finding(s) at ${FAIL_ON//,/, } in $IMAGE ($PLATFORM): not pushed"',
+  "  exit 1",
+  "fi",
+);
+
+const SARIF = script(
+  "set -euo pipefail",
+  'trivy convert --format sarif --output "$RUNNER_TEMP/trivy.sarif" "$RUNNER_TEMP/trivy.json"',
+);
+
+/** Pushes the layout that was built (and scanned): every platform, digests preserved. */
+export const PUSH = script(
+  "set -euo pipefail",
+  'auth=(--authfile "$HOME/.docker/config.json" --retry-times 3)',
+  "# --insecure-policy: the source is the local layout this job built; there is nothing to verify.",
+  'skopeo --insecure-policy copy "${auth[@]}" --all --preserve-digests --digestfile "$RUNNER_TEMP/digest" "oci:$RUNNER_TEMP/' + LAYOUT_DIR + '" "docker://$IMAGE:$VERSION"',
+  'skopeo --insecure-policy copy "${auth[@]}" --all --preserve-digests "oci:$RUNNER_TEMP/' + LAYOUT_DIR + '" "docker://$IMAGE:latest"',
+  'echo "digest=$(cat "$RUNNER_TEMP/digest")" >> "$GITHUB_OUTPUT"',
+);
+
+const scanned = "matrix.scan";
+/** Real builds only: code scanning shows what was pushed (or refused), not canary dry runs. */
+const realBuild = "steps.trigger.outputs.push == 'true'";
+
+/** The steps between the build and the push: scan, summary and gate, SARIF to code scanning. */
+export function scanSteps(): Step[] {
+  return [
+    {
+      name: "Take the scanned platform from the build",
+      if: `\${{ ${scanned} }}`,
+      shell: "bash",
+      env: { PLATFORM: "${{ matrix.scan_platform }}" },
+      run: EXTRACT,
+    },
+    {
+      name: "Scan for vulnerabilities",
+      id: "scan",
+      if: `\${{ ${scanned} }}`,
+      uses: ACTIONS.trivy,
+      with: {
+        "scan-type": "image",
+        input: `\${{ runner.temp }}/${SCAN_LAYOUT_DIR}`,
+        scanners: "vuln",
+        format: "json",
+        output: "${{ runner.temp }}/trivy.json",
+        "ignore-unfixed": "${{ matrix.scan_ignore_unfixed }}",
+        // The gate below decides; this step only reports.
+        "exit-code": "0",
+        "hide-progress": true,
+      },
+    },
+    {
+      name: "Check the findings",
+      if: `\${{ ${scanned} }}`,
+      shell: "bash",
+      env: {
+        REPORT: "${{ runner.temp }}/trivy.json",
+        FAIL_ON: "${{ matrix.scan_fail_on }}",
+        IGNORE_UNFIXED: "${{ matrix.scan_ignore_unfixed }}",
+        IMAGE: "${{ matrix.ref }}",
+        PLATFORM: "${{ matrix.scan_platform }}",
+      },
+      run: GATE,
+    },
+    {
+      name: "Convert the findings to SARIF",
+      // Also when the gate failed: code scanning then shows what stopped the push.
+      if: `\${{ !cancelled() && ${scanned} && ${realBuild} && steps.scan.outcome == 'success' }}`,
+      shell: "bash",
+      run: SARIF,
+    },
+    {
+      name: "Upload the findings to code scanning",
+      if: `\${{ !cancelled() && ${scanned} && ${realBuild} && steps.scan.outcome == 'success' }}`,
+      uses: ACTIONS.uploadSarif,
+      // A repository without code scanning (e.g. private without GitHub Advanced Security)
+      // refuses the upload; that must not fail the build.
+      "continue-on-error": true,
+      with: { sarif_file: "${{ runner.temp }}/trivy.sarif", category: "image-factory-${{ matrix.name }}" },
+    },
+  ];
+}
