@@ -98,6 +98,47 @@ Options:
   --platform P        a target platform for --dockerfile, e.g. linux/arm64 (repeatable)
   --json              print the result as JSON
   -h, --help          show this help`,
+  rescan: `Usage: image-factory rescan --published FILE [--base FILE] [--fail-on SEVERITIES] [--include-unfixed] [--json]
+       image-factory rescan [--stack NAME] [--config KEY=VALUE]... [--images FILE [--state DIR]] --list [--per-shard N] [--json]
+       image-factory rescan [--stack NAME] [--config KEY=VALUE]... [--images FILE [--state DIR]] --shard K/N [--summary FILE] [--json]
+
+New vulnerabilities are published after an image is built. rescan reports, per image, what
+its newest published version has now and what a rebuild on its current base would fix: the
+OS-package findings of the published image that the current runtime base (from
+images.lock.yaml) no longer has. Language packages and packages the image installs itself
+are listed as such: a rebuild on a new base does not change them.
+
+With --published, compares two Trivy JSON reports (trivy image --format json; the base
+scanned with --list-all-pkgs, so packages the base does not have can be told apart). No
+registry, scanner or credential is used. --fail-on (default CRITICAL) and --include-unfixed
+(default: only findings with a fixed version count) mirror images.yaml's scan settings.
+
+With --list, prints the images to rescan (every image without scan: false) in shards of
+about --per-shard images (default 20; at most 256 shards, GitHub's matrix limit), ordered by
+runtime base so a shard scans each base once. --json: {"shards","matrix":["1/N",...],"targets"}.
+
+With --shard K/N, rescans shard K: the newest X.Y.Z tag of each image (skopeo list-tags, the
+tags the generated build workflow pushes), scanned with trivy for the platform its build
+scans, and its runtime base scanned once per shard. Registry credentials come from the
+docker config (docker login). Writes the report as Markdown (also appended to --summary FILE,
+e.g. $GITHUB_STEP_SUMMARY), or as JSON with --json. Exits 1 when an image could not be
+scanned, 0 otherwise (findings are reported, not failed).
+
+Options:
+  --published FILE      Trivy JSON report of the published image
+  --base FILE           Trivy JSON report of its current base (omit for FROM scratch)
+  --fail-on LIST        severities counted as failing, e.g. HIGH,CRITICAL (default CRITICAL)
+  --include-unfixed     count findings without a fixed version too
+  --stack NAME          the stack whose images.yaml and lock are used (default: dev)
+  --config KEY=VALUE    a config value for the stack, as for render (repeatable)
+  --images FILE         an images.yaml outside any stack
+  --state DIR           with --images: where images.lock.yaml is (default: beside images.yaml)
+  --list                print the images to rescan, sharded
+  --per-shard N         about this many images per shard (default 20)
+  --shard K/N           rescan shard K of N
+  --summary FILE        also append the Markdown report to FILE
+  --json                print the result as JSON
+  -h, --help            show this help`,
   render: `Usage: image-factory render [--stack NAME] [--images FILE] [--state DIR] [--config KEY=VALUE]... [--up] --out DIR
 
 Runs the Pulumi program under Pulumi's mock runtime with the stack's configuration, as

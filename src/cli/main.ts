@@ -33,6 +33,11 @@ export const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () =
     load: () => pick(lazy(() => require("./commands/analyze") as CommandModule, () => import("./commands/analyze")), "analyzeCommand"),
   },
   {
+    name: "rescan",
+    summary: "Rescan every image's newest published version and report what a rebuild on its current base would fix",
+    load: () => pick(lazy(() => require("./commands/rescan") as CommandModule, () => import("./commands/rescan")), "rescanCommand"),
+  },
+  {
     name: "render",
     summary: "Write everything a stack declares (Kubernetes objects, GitHub files, resources) to a folder",
     load: () => pick(lazy(() => require("./commands/render") as CommandModule, () => import("./commands/render")), "renderCommand"),

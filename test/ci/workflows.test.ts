@@ -262,3 +262,27 @@ describe("notify.yml", () => {
     expect(r.body).toBeUndefined();
   });
 });
+
+describe("analyze.yml: the scheduled rescan of the published images", () => {
+  const w = workflow("analyze.yml") as Workflow & { jobs: Record<string, Job & { outputs?: Record<string, string>; "timeout-minutes"?: number; strategy?: { matrix?: Record<string, unknown> } }> };
+
+  it("plans shards with `image-factory rescan --list` (at most 256, GitHub's matrix limit), only on the schedule or by hand", () => {
+    const plan = w.jobs["rescan-plan"];
+    expect(plan.if).toBe("${{ inputs.repo == '' }}");
+    expect(plan.steps.map((s) => s.run ?? "").join("\n")).toContain('npx image-factory rescan --images "$IMAGES" --list --per-shard 20 --json | jq -c .matrix');
+    expect(plan.outputs).toEqual({ matrix: "${{ steps.plan.outputs.matrix }}" });
+  });
+
+  it("runs one job per shard within the 6-hour job limit, each rescanning with the shared vulnerability database", () => {
+    const rescan = w.jobs.rescan;
+    expect(rescan.needs).toBe("rescan-plan");
+    expect(rescan.strategy?.matrix).toEqual({ shard: "${{ fromJSON(needs.rescan-plan.outputs.matrix) }}" });
+    expect(rescan["timeout-minutes"]).toBeLessThanOrEqual(360);
+    expect(rescan.permissions).toEqual({ contents: "read", packages: "read" });
+    const run = rescan.steps.find((s) => (s.run ?? "").includes("image-factory rescan"))!;
+    expect(run.run).toBe('npx image-factory rescan --images "$IMAGES" --shard "$SHARD" --summary "$GITHUB_STEP_SUMMARY"');
+    expect(run.env).toMatchObject({ SHARD: "${{ matrix.shard }}", TRIVY_SKIP_DB_UPDATE: "true" });
+    expect(rescan.steps.some((s) => s.uses === "aquasecurity/setup-trivy@3fb12ec12f41e471780db15c232d5dd185dcb514")).toBe(true);
+    expect(rescan.steps.some((s) => s.uses?.startsWith("actions/download-artifact@"))).toBe(true);
+  });
+});
