@@ -29,6 +29,8 @@ export interface EnvironmentChain {
    * decides what is pushed, and the chain guarantees order and soak, not a scan.
    */
   generatedBuild: boolean;
+  /** Whether that build scans (a generated build without `scan: false`): only then a failed scan keeps a version out. */
+  scanned: boolean;
   /** In images.yaml order: every environment after the one it follows. */
   environments: EnvironmentStep[];
 }
@@ -53,7 +55,7 @@ export function environmentChains(estate: Estate, role: BuildRole): EnvironmentC
             },
           ],
     );
-    if (environments.length > 0) chains.push({ image: node.spec.name, generatedBuild: node.spec.source.generatedWorkflow, environments });
+    if (environments.length > 0) chains.push({ image: node.spec.name, generatedBuild: node.spec.source.generatedWorkflow, scanned: node.spec.source.generatedWorkflow && node.spec.scan !== false, environments });
   }
   return chains;
 }

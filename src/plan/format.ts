@@ -116,6 +116,7 @@ export function formatMarkdown(plan: Plan, limits: MarkdownLimits = LIMITS, opti
   // ---- Registries
   out.push(...lifecycleSection(plan.lifecycle));
   out.push(...environmentsSection(plan.environments));
+  out.push(...scanSection(plan.scans));
 
   out.push("### Registry polling", "");
   out.push(
@@ -159,7 +160,7 @@ function environmentsSection(chains: Plan["environments"]): string[] {
       "An environment that another follows holds a version from when its pull requests are merged; one closed unmerged stops the version there.",
     "",
   );
-  for (const c of chains) out.push(`- ${c.image}: ${chainText(c)}${c.generatedBuild ? "" : " (built by its own workflow: what it pushes is not scanned by the factory; the chain guarantees order and soak)"}`);
+  for (const c of chains) out.push(`- ${c.image}: ${chainText(c)}${c.generatedBuild ? (c.scanned ? "" : " (scan: false: what it pushes is not scanned; the chain guarantees order and soak)") : " (built by its own workflow: what it pushes is not scanned by the factory; the chain guarantees order and soak)"}`);
   out.push("", "<details><summary>Environment Stages</summary>", "");
   out.push(
     ...table(
@@ -168,6 +169,20 @@ function environmentsSection(chains: Plan["environments"]): string[] {
     ),
   );
   out.push("", "</details>", "");
+  return out;
+}
+
+function scanSection(s: Plan["scans"]): string[] {
+  const out = ["### Security scans", ""];
+  const lines: string[] = [];
+  for (const g of s.scanned) {
+    const on = g.failOn.length > 0 ? `fails on ${g.failOn.join(", ")}` : "reports only (failOn: [])";
+    lines.push(`- scanned before the push (Trivy), ${on}${g.ignoreUnfixed ? ", unfixed findings left out" : ", unfixed findings included"}: ${list(g.images, 20)}`);
+  }
+  if (s.off.length > 0) lines.push(`- not scanned (\`scan: false\`): ${list(s.off, 20)}`);
+  if (s.ownWorkflow.length > 0) lines.push(`- built by a workflow of their own, which does any scanning: ${list(s.ownWorkflow, 20)}`);
+  if (lines.length === 0) return [];
+  out.push(...lines, "", "Canary dry runs scan too; `image-factory rescan` reports what a rebuild on the current base would fix in the published versions.", "");
   return out;
 }
 

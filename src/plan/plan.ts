@@ -88,8 +88,37 @@ export interface Plan {
   /** Whether each new version also dispatches the factory's analyze workflow. */
   analysis: boolean;
   registries: RegistryBudget[];
+  /** The security scan of each image's build (images.yaml `scan`). */
+  scans: ScanPlan;
   warnings: string[];
   notes: string[];
+}
+
+export interface ScanPlan {
+  /** Images whose generated build scans before pushing, grouped by their settings. */
+  scanned: Array<{ failOn: string[]; ignoreUnfixed: boolean; images: string[] }>;
+  /** Generated builds with `scan: false`. */
+  off: string[];
+  /** Images built by a workflow of their own: scanning is that workflow's job. */
+  ownWorkflow: string[];
+}
+
+/** How the enrolled images' builds scan, from images.yaml. Pure. */
+export function scanPlan(estate: Pick<Estate, "images">): ScanPlan {
+  const groups = new Map<string, ScanPlan["scanned"][number]>();
+  const off: string[] = [];
+  const ownWorkflow: string[] = [];
+  for (const { spec } of [...estate.images].sort((a, b) => cmp(a.spec.name, b.spec.name))) {
+    if (!spec.source.generatedWorkflow) ownWorkflow.push(spec.name);
+    else if (spec.scan === false) off.push(spec.name);
+    else {
+      const key = `${spec.scan.failOn.join(",")}\0${spec.scan.ignoreUnfixed}`;
+      const group = groups.get(key) ?? { failOn: [...spec.scan.failOn], ignoreUnfixed: spec.scan.ignoreUnfixed, images: [] };
+      group.images.push(spec.name);
+      groups.set(key, group);
+    }
+  }
+  return { scanned: [...groups.values()], off, ownWorkflow };
 }
 
 export function buildPlan(input: PlanInput): Plan {
@@ -174,6 +203,7 @@ export function buildPlan(input: PlanInput): Plan {
     environments: environmentChains(estate, input.settings.builds ?? "owner"),
     analysis: input.settings.github.factoryRepo !== undefined,
     registries,
+    scans: scanPlan(estate),
     warnings: [...lockWarnings(input.lock), ...warningsOf(estate, registries, render.logs)],
     notes: [...render.notes],
   };
@@ -203,6 +233,9 @@ function warningsOf(estate: Estate, registries: readonly RegistryBudget[], logs:
     }
     if (node.triggers.length === 0) {
       warnings.push(`image ${name}: no watched base, so nothing rebuilds it automatically`);
+    }
+    if (node.spec.source.generatedWorkflow && node.spec.scan === false) {
+      warnings.push(`image ${name}: scan is false, so its builds push without a vulnerability scan`);
     }
     if (!node.spec.source.generatedWorkflow && !node.spec.source.workflowInputs.includes("base_digest")) {
       warnings.push(

@@ -20,6 +20,7 @@ describe("environmentChains", () => {
       {
         image: "report-worker",
         generatedBuild: true,
+        scanned: true,
         environments: [
           { environment: "staging", stage: "update-report-worker--staging", pullRequests: 1, waitsForMerge: true },
           { environment: "prod", stage: "update-report-worker--prod", after: "staging", soak: "2d", pullRequests: 1, waitsForMerge: false },
@@ -56,6 +57,12 @@ describe("environmentChains", () => {
     expect(chain.generatedBuild).toBe(false);
     const md = formatMarkdown(buildPlan({ render, estate, settings, imagesFile: { file: "images.yaml", images: 1 } }));
     expect(md).toContain("- app: staging → prod (2d after staging) → dr (1d after prod); staging → perf; edge (built by its own workflow: what it pushes is not scanned by the factory; the chain guarantees order and soak)\n");
+    // A generated build with scan: false pushes unscanned versions into the chain too.
+    const unscanned = { ...spec, source: { ...spec.source, generatedWorkflow: true }, scan: false as const };
+    estate.images = [{ ...estate.images[0], spec: unscanned }];
+    const [off] = environmentChains(estate, "owner");
+    expect(off).toMatchObject({ generatedBuild: true, scanned: false });
+    expect(formatMarkdown(buildPlan({ render, estate, settings, imagesFile: { file: "images.yaml", images: 1 } }))).toContain("edge (scan: false: what it pushes is not scanned; the chain guarantees order and soak)\n");
   });
 });
 
