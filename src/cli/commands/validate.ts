@@ -49,6 +49,7 @@ export const validateCommand: Command = {
         `${shown}: valid: ${plural(parsed.images.length, "image")} in ${plural(repos.size, "repository", "repositories")}, ` +
           `${plural(generated, "generated workflow")}, ${plural(parsed.bases.length, "declared base")}\n`,
       );
+      ownWorkflowScanNote(parsed.images, io);
       return 0;
     }
 
@@ -80,6 +81,7 @@ export const validateCommand: Command = {
     for (const r of results) {
       io.stdout(`${r.summary.replace(": valid:", `: ${paint(io, "green", "valid")}:`)}\n`);
       if (!io.quiet && r.lock.status === "unchecked") io.stderr(`note: ${r.lock.file} was not checked against the Dockerfiles: ${r.lock.reason}\n`);
+      ownWorkflowScanNote(r.prepared.estate.images.map((i) => i.spec), io);
     }
     if (problems.length > 0) {
       for (const r of results) if (r.lock.status === "stale" && !io.quiet) io.stderr(r.lock.patch ?? "");
@@ -156,6 +158,14 @@ function printJson(io: CliIO, results: unknown[], problems: Problem[]): number {
   const valid = problems.length === 0;
   io.stdout(`${JSON.stringify({ valid, ...(results.length ? { [Object.prototype.hasOwnProperty.call(results[0], "stack") ? "stacks" : "files"]: results } : {}), problems })}\n`);
   return valid ? 0 : 1;
+}
+
+/** The generated workflow's security scan does not reach images built by workflows of their own: say so. */
+function ownWorkflowScanNote(images: ReadonlyArray<{ name: string; source: { generatedWorkflow: boolean } }>, io: CliIO): void {
+  const own = images.filter((i) => !i.source.generatedWorkflow).map((i) => i.name).sort();
+  if (io.quiet || own.length === 0) return;
+  const shown = own.length > 10 ? `${own.slice(0, 10).join(", ")} and ${own.length - 10} more` : own.join(", ");
+  io.stderr(`note: ${shown} ${own.length === 1 ? "is" : "are"} built by a workflow of ${own.length === 1 ? "its" : "their"} own: scanning those builds is that workflow's job (images.yaml scan applies to generated workflows and to image-factory rescan)\n`);
 }
 
 function plural(n: number, one: string, many = `${one}s`): string {
