@@ -261,7 +261,8 @@ export const imageSchema = z
      */
     scan: z
       .union([z.literal(false), scanSettingsSchema], "must be false or a mapping {failOn: [...], ignoreUnfixed: true|false}")
-      .default({ ...DEFAULT_SCAN, failOn: [...DEFAULT_SCAN.failOn] }),
+      // A fresh object per image: no two images share one settings object.
+      .default(() => ({ failOn: [...DEFAULT_SCAN.failOn], ignoreUnfixed: DEFAULT_SCAN.ignoreUnfixed })),
   })
   .superRefine((image, ctx) => {
     if (image.source.workflowInputs && !image.source.workflow) {

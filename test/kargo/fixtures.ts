@@ -98,6 +98,7 @@ export function handEstate(): Estate {
             { repo: "acme/data-tools", path: "deploy/report-worker/staging", type: "kustomize-set-image", environment: "staging" },
             { repo: "acme/data-tools", path: "deploy/report-worker/prod", type: "kustomize-set-image", environment: "prod", after: "staging", soak: "2d" },
           ],
+          scan: { failOn: ["HIGH", "CRITICAL"] },
         }),
         [{ reference: "docker.io/library/node:22-bookworm-slim", runtime: true, line: 7 }],
         [onBase(NODE, "docker.io/library/node:22-bookworm-slim", true)],
