@@ -8,6 +8,7 @@
  *   defaults:                # for every enrolled image
  *     autoRebuild: false
  *     rebuildDelay: 14d
+ *     rebuildWindow: { days: [sat, sun], from: "01:00", to: "05:00", timeZone: Europe/London }
  *   overrides:               # per image; wins over defaults
  *     uv: { rebuildDelay: 3d, autoRebuild: true }
  *   registries:              # polling per registry (merged over the stack's registries)
@@ -29,12 +30,14 @@ import type { ImagesFile } from "./images";
 import { type BaseDeclaration, dns1123Label, duration, registryHost } from "./schema";
 import { registrySettingsSchema, type StackSettings } from "./stack";
 import { policyProblems } from "./text-policy";
+import { rebuildWindowSchema } from "./window";
 import { suggest, typeName, validateWith } from "./validate";
 import { parseSourcedYaml, type SourcedYaml } from "./yaml-source";
 
 const imageSettings = z.strictObject({
   rebuildDelay: duration.optional(),
   autoRebuild: z.boolean("must be true or false").optional(),
+  rebuildWindow: rebuildWindowSchema.optional(),
 });
 
 export const overlaySchema = z.strictObject({
@@ -144,7 +147,7 @@ export interface ApplyOverlayOptions {
 
 /**
  * images.yaml as this environment sees it: only the enrolled images, with the overlay's
- * rebuildDelay/autoRebuild, and the overlay's base intervals as base declarations. Pure.
+ * rebuildDelay/autoRebuild/rebuildWindow, and the overlay's base intervals as base declarations. Pure.
  */
 export function applyOverlay(imagesFile: ImagesFile, overlay: Overlay | undefined, opts: ApplyOverlayOptions = {}): ImagesFile {
   if (!overlay) return imagesFile;
@@ -187,6 +190,7 @@ export function applyOverlay(imagesFile: ImagesFile, overlay: Overlay | undefine
         ...i,
         rebuildDelay: own.rebuildDelay ?? overlay.defaults.rebuildDelay ?? i.rebuildDelay,
         autoRebuild: own.autoRebuild ?? overlay.defaults.autoRebuild ?? i.autoRebuild,
+        ...windowOf(own.rebuildWindow ?? overlay.defaults.rebuildWindow ?? i.rebuildWindow),
       };
     });
 
@@ -234,6 +238,11 @@ export function overlayRegistries(registries: StackSettings["registries"], overl
   const out: StackSettings["registries"] = { ...registries };
   for (const [host, settings] of Object.entries(overlay.registries)) out[host] = { ...(out[host] ?? {}), ...settings };
   return Object.fromEntries(Object.keys(out).sort().map((k) => [k, out[k]]));
+}
+
+/** The key only when there is a window: an image without one has no `rebuildWindow` key at all. */
+function windowOf(window: ImagesFile["images"][number]["rebuildWindow"]) {
+  return window ? { rebuildWindow: window } : {};
 }
 
 function tagKey(ref: ImageReference): string {

@@ -11,6 +11,7 @@ import { DURATION_PATTERN, parseDuration } from "./duration";
 import { ENVIRONMENT_NAME, environmentIssues, MAX_ENVIRONMENT_NAME } from "./environments";
 import { goRegexpError } from "./go-regexp";
 import { semverConstraintError } from "./semver-constraint";
+import { rebuildWindowSchema } from "./window";
 
 // ---------------------------------------------------------------------------------------------
 // Primitives
@@ -263,6 +264,8 @@ export const imageSchema = z
       .union([z.literal(false), scanSettingsSchema], "must be false or a mapping {failOn: [...], ignoreUnfixed: true|false}")
       // A fresh object per image: no two images share one settings object.
       .default(() => ({ failOn: [...DEFAULT_SCAN.failOn], ignoreUnfixed: DEFAULT_SCAN.ignoreUnfixed })),
+    /** When automatic rebuilds may dispatch (manual promotions dispatch at once); default any time. */
+    rebuildWindow: rebuildWindowSchema.optional(),
   })
   .superRefine((image, ctx) => {
     if (image.source.workflowInputs && !image.source.workflow) {

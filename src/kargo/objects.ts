@@ -13,7 +13,8 @@
  *                           origin (base or parent image), taken from that origin's observer
  *                           after requiredSoakTime = rebuildDelay (MatchUpstream); each
  *                           Promotion moves one origin and, unless it is that origin's first
- *                           sight, dispatches the image's workflow and follows the run
+ *                           sight, dispatches the image's workflow and follows the run (with
+ *                           a rebuildWindow, an automatic one first waits for the window)
  *   Warehouse source-*      one per source repository and branch (owner role, analysis on):
  *                           the newest commit touching any enrolled image's build context
  *   Stage analyze-*         one per source repository and branch: dispatches the factory's
@@ -42,6 +43,7 @@ import { ENVIRONMENT_LABEL, PR_POLL_INTERVAL, PR_WAIT_ERROR_THRESHOLD, requested
 import { type BuildRole, managedParents, opensUpdates } from "./followed";
 import { intervalFor, registryPolling, type RegistryPolling, type RegistrySettings } from "./polling";
 import { dispatchedStep, movedStep, type NotifyContext, notifiesOutcome, type NotifyOptions, outcomeStep, referenceValues } from "./notifications";
+import { windowedDispatchGuard, windowStep } from "./windows";
 
 export const KARGO_API_VERSION = "kargo.akuity.io/v1alpha1";
 /** The Secret the dispatch reads (`secret('github-credentials').password`): the original's contract. */
@@ -562,7 +564,11 @@ function rebuildStage(node: ImageNode, estate: Estate, names: EstateNames, names
   const list = [...origins.values()].sort((a, b) => (a.warehouse < b.warehouse ? -1 : a.warehouse > b.warehouse ? 1 : 0));
   const dispatch = rebuildDispatch(node.spec, list, settings);
   const notify = settings.notify ? notifyContext(node, list, names, namespace, settings, settings.notify) : undefined;
-  const steps: unknown[] = [dispatchStep(dispatch.url, dispatch.body, settings.followRuns, DISPATCH_GUARD), recordSeenStep(list, notify ? referenceValues(notify.origins) : {})];
+  // A rebuild window: an automatic rebuild first waits for it (src/kargo/windows.ts).
+  const window = node.spec.rebuildWindow;
+  const guard = window ? windowedDispatchGuard(DISPATCH_GUARD) : DISPATCH_GUARD;
+  const steps: unknown[] = [dispatchStep(dispatch.url, dispatch.body, settings.followRuns, guard), recordSeenStep(list, notify ? referenceValues(notify.origins) : {})];
+  if (window) steps.unshift(windowStep(window, settings.apiUrl, DISPATCH_GUARD));
   if (notify) {
     steps.unshift(movedStep(notify));
     if (notify.options.events.includes("dispatched")) steps.push(dispatchedStep(notify));

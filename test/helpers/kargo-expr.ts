@@ -5,16 +5,21 @@
 //
 // Supported: string/number/bool/nil literals, map and array literals, identifiers, `.x`,
 // `?.x`, `[i]`, calls (of a name, or of a member holding a function, as `response.header(…)`),
-// unary `!`, `+ - * /`, comparisons, `in` (array membership, map keys), `contains` (strings),
+// unary `!`, `+ - * / %`, comparisons, `in` (array membership, map keys), `contains` (strings),
 // `&&`, `||`, `??`, `?:`,
-// parentheses, and `let x = …; body`. Anything else is a syntax error, so an unexpected
-// construct fails the test rather than passing unexamined.
+// parentheses, `let x = …; body`, and `find(array, {predicate})` with `#` the element (the
+// only builtin taking a predicate here). Anything else is a syntax error, so an unexpected
+// construct fails the test rather than passing unexamined. `now()` exists only in an env that
+// adds `clockEnv(at)`: a Go time.Time whose `.Unix()` is an int64.
 //
 // Types follow Go where the generated expressions depend on it: JSON numbers in a response
 // body are float64 (JS numbers), Go integers (a response's status, what int() returns) are
 // BigInts, and string() prints both as expr-lang v1.17.8 builtin/lib.go `String` does
 // (fmt's %v: a float64 of a million or more in e-notation, an int in full). Equality and
 // comparisons compare the numeric value across the two, as expr-lang does for int and float.
+// Integer arithmetic follows Go (expr-lang v1.17.8 vm/runtime `Add`, `Modulo`): an int (a
+// BigInt, or an integer literal) plus an int is an int; `%` takes only ints and truncates
+// toward zero, as Go's does; `/` is always float division.
 
 type Value = unknown;
 export type Env = Record<string, Value>;
@@ -24,7 +29,7 @@ interface Token {
   value: string;
 }
 
-const OPERATORS = ["?.", "??", "==", "!=", ">=", "<=", "&&", "||", "(", ")", "[", "]", "{", "}", ",", ":", ".", "+", "-", "*", "/", "<", ">", "!", "?", ";", "="];
+const OPERATORS = ["?.", "??", "==", "!=", ">=", "<=", "&&", "||", "(", ")", "[", "]", "{", "}", ",", ":", ".", "+", "-", "*", "/", "%", "#", "<", ">", "!", "?", ";", "="];
 
 function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
@@ -219,6 +224,9 @@ class Parser {
       left = (env) => {
         const a = l(env);
         const b = right(env);
+        if (isGoInt(a) && isGoInt(b) && (typeof a === "bigint" || typeof b === "bigint")) {
+          return op === "+" ? BigInt(a) + BigInt(b) : BigInt(a) - BigInt(b);
+        }
         if (op === "+") {
           if (typeof a === "string" && typeof b === "string") return a + b;
           if (typeof a === "number" && typeof b === "number") return a + b;
@@ -232,11 +240,20 @@ class Parser {
 
   private parseMultiplicative(): Node {
     let left = this.parseUnary();
-    while (this.isOp("*") || this.isOp("/")) {
+    while (this.isOp("*") || this.isOp("/") || this.isOp("%")) {
       const op = this.tokens[this.pos++].value;
       const l = left;
       const right = this.parseUnary();
-      left = (env) => (op === "*" ? (l(env) as number) * (right(env) as number) : (l(env) as number) / (right(env) as number));
+      left = (env) => {
+        const a = l(env);
+        const b = right(env);
+        if (op === "%") {
+          if (!isGoInt(a) || !isGoInt(b)) throw new TypeError(`invalid operation: % on ${typeof a} and ${typeof b} (ints only)`);
+          if (BigInt(b) === 0n) throw new RangeError("integer divide by zero");
+          return BigInt(a) % BigInt(b); // BigInt's % truncates toward zero, as Go's does
+        }
+        return op === "*" ? (a as number) * (b as number) : numeric(a) / numeric(b);
+      };
     }
     return left;
   }
@@ -259,10 +276,25 @@ class Parser {
     const t = this.tokens[this.pos++];
     if (t.kind === "str") return () => t.value;
     if (t.kind === "num") return () => Number(t.value);
+    if (t.kind === "op" && t.value === "#") return (env) => env["#"];
     if (t.kind === "id") {
       if (t.value === "true") return () => true;
       if (t.value === "false") return () => false;
       if (t.value === "nil") return () => null;
+      if (t.value === "find") {
+        this.expect("op", "(");
+        const array = this.parseTernary();
+        this.expect("op", ",");
+        this.expect("op", "{");
+        const predicate = this.parseLet();
+        this.expect("op", "}");
+        this.expect("op", ")");
+        return (env) => {
+          const items = array(env);
+          if (!Array.isArray(items)) throw new TypeError(`find on ${typeof items}`);
+          return items.find((item) => truthy(predicate({ ...env, "#": item }))) ?? null;
+        };
+      }
       if (this.isOp("(")) {
         const args = this.parseArguments();
         return (env) => {
@@ -351,6 +383,11 @@ function truthy(v: Value): boolean {
 
 function isNumber(v: Value): v is number | bigint {
   return typeof v === "number" || typeof v === "bigint";
+}
+
+/** A Go int: a BigInt, or a JS number holding an integer (an integer literal). */
+function isGoInt(v: Value): v is number | bigint {
+  return typeof v === "bigint" || (typeof v === "number" && Number.isInteger(v));
 }
 
 function numeric(v: Value): number {
@@ -523,6 +560,15 @@ export function promotionEnv(opts: {
     status: (alias: string) => opts.stepStatus?.[alias] ?? "",
     ...BUILTINS,
   };
+}
+
+/**
+ * expr-lang's `now()` at a fixed instant (a Date, or Unix seconds): a Go time.Time with
+ * `Unix()`, an int64 (a BigInt here). Added to an env so a test names the clock it runs at.
+ */
+export function clockEnv(at: Date | number): Env {
+  const seconds = typeof at === "number" ? at : Math.floor(at.getTime() / 1000);
+  return { now: () => ({ Unix: () => BigInt(seconds) }) };
 }
 
 /**
