@@ -7,6 +7,7 @@ import type { FieldChange, ResourceChange } from "./diff";
 import { chainText } from "./environments";
 import { shortBase } from "./graph";
 import { fmt, type Plan } from "./plan";
+import { OFFSET_TABLE_LAST_DAY } from "../kargo/windows";
 
 export interface MarkdownLimits {
   changes: number;
@@ -117,6 +118,7 @@ export function formatMarkdown(plan: Plan, limits: MarkdownLimits = LIMITS, opti
   out.push(...lifecycleSection(plan.lifecycle));
   out.push(...environmentsSection(plan.environments));
   out.push(...scanSection(plan.scans));
+  out.push(...windowSection(plan.windows));
 
   out.push("### Registry polling", "");
   out.push(
@@ -183,6 +185,24 @@ function scanSection(s: Plan["scans"]): string[] {
   if (s.ownWorkflow.length > 0) lines.push(`- built by a workflow of their own, which does any scanning: ${list(s.ownWorkflow, 20)}`);
   if (lines.length === 0) return [];
   out.push(...lines, "", "Canary dry runs scan too; `image-factory rescan` reports what a rebuild on the current base would fix in the published versions.", "");
+  return out;
+}
+
+function windowSection(windows: Plan["windows"]): string[] {
+  if (windows.length === 0) return [];
+  const out = ["### Rebuild windows", ""];
+  out.push(
+    "An automatic rebuild whose delay has elapsed outside its image's window waits for the window, then dispatches; a promotion by hand dispatches at once. " +
+      `Times are wall-clock times in the window's zone (the UTC offsets are built into the Stages through ${OFFSET_TABLE_LAST_DAY}).`,
+    "",
+  );
+  out.push(
+    ...table(
+      ["Image", "Window", "Next opens", "Closes"],
+      windows.map((w) => [w.image, w.window, w.openNow ? "open now" : (w.nextOpen ?? "not within 15 days"), w.closes ?? "–"]),
+    ),
+    "",
+  );
   return out;
 }
 

@@ -6,6 +6,7 @@
 import { UserError } from "../config/errors";
 import type { StackSettings } from "../config/stack";
 import { knownLimit, type RegistryPolling, registryPolling } from "../kargo/polling";
+import { type WindowPlan, windowPlans, windowWarnings } from "../kargo/windows";
 import type { Estate } from "../model/types";
 import type { RenderedResource, RenderResult } from "../render/render";
 import { diffResources, type ResourceChange, shortType } from "./diff";
@@ -31,6 +32,8 @@ export interface PlanInput {
   outputs?: Record<string, unknown>;
   /** Whether the committed lock matches the Dockerfiles (checked when they are readable locally). */
   lock?: LockState;
+  /** The instant "next opens" is counted from (default: now). */
+  now?: Date;
 }
 
 export interface LockState {
@@ -87,6 +90,8 @@ export interface Plan {
   environments: EnvironmentChain[];
   /** Whether each new version also dispatches the factory's analyze workflow. */
   analysis: boolean;
+  /** Rebuild windows, per image that has one, with when each next opens. */
+  windows: WindowPlan[];
   registries: RegistryBudget[];
   /** The security scan of each image's build (images.yaml `scan`). */
   scans: ScanPlan;
@@ -160,6 +165,8 @@ export function buildPlan(input: PlanInput): Plan {
     return note ? { ...p, limitNote: note } : p;
   });
   const fan = fanOut(estate);
+  const now = Math.floor((input.now ?? new Date()).getTime() / 1000);
+  const windows = windowPlans(estate.images.filter((i) => i.triggers.length > 0).map((i) => i.spec), now);
   const repositories = new Set(estate.images.map((i) => i.spec.source.repo.toLowerCase())).size;
 
   return {
@@ -202,9 +209,10 @@ export function buildPlan(input: PlanInput): Plan {
     }),
     environments: environmentChains(estate, input.settings.builds ?? "owner"),
     analysis: input.settings.github.factoryRepo !== undefined,
+    windows,
     registries,
     scans: scanPlan(estate),
-    warnings: [...lockWarnings(input.lock), ...warningsOf(estate, registries, render.logs)],
+    warnings: [...lockWarnings(input.lock), ...warningsOf(estate, registries, render.logs), ...windowWarnings(windows, now)],
     notes: [...render.notes],
   };
 }
