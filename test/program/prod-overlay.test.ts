@@ -5,6 +5,7 @@ import { parseAllDocuments } from "yaml";
 import { beforeAll, expect, it } from "vitest";
 import { readLock } from "../../src/analysis/lock";
 import { loadImagesFile } from "../../src/config/images";
+import { windowExpression } from "../../src/kargo/windows";
 import { estateRevision, programFingerprint } from "../../src/promotion";
 import { type RecordedResource, runUnderMocks } from "../../src/render/mock-runtime";
 import { readProjectFile, readStackValues } from "../../src/render/stack-files";
@@ -59,6 +60,16 @@ it("waits prod's rebuildDelay overrides out and polls at prod's intervals", () =
   expect(soak("rebuild-python-base")).toBe("24h0m0s"); // not overridden
   const warehouse = (name: string) => manifests().find((o) => o.kind === "Warehouse" && o.metadata.name === name)!;
   expect(warehouse("base-python-3-12-slim").spec!.interval).toBe("6h0m0s");
+});
+
+it("waits for prod's rebuild window (stacks/prod.yaml defaults) in every rebuild Stage, before the dispatch", () => {
+  const rebuilds = manifests().filter((o) => o.kind === "Stage" && o.metadata.name.startsWith("rebuild-"));
+  expect(rebuilds.length).toBeGreaterThan(0);
+  for (const stage of rebuilds) {
+    const steps = (stage.spec as { promotionTemplate: { spec: { steps: Array<{ as: string; config: Record<string, unknown> }> } } }).promotionTemplate.spec.steps;
+    expect(steps.map((s) => s.as).slice(0, 2)).toEqual(["window", "dispatch"]);
+    expect(steps[0].config.successExpression).toBe(windowExpression({ days: ["sat", "sun"], from: "01:00", to: "05:00", timeZone: "Europe/London" }));
+  }
 });
 
 it("exports the estate revision dev exports for the same commit (overlays are not part of it)", () => {
