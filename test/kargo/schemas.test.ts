@@ -38,6 +38,8 @@ function estates(): Array<[string, Estate, string | undefined, Partial<KargoOpti
           },
         },
   );
+  const windowed = handEstate();
+  windowed.images = windowed.images.map((n) => ({ ...n, spec: { ...n.spec, rebuildWindow: { days: ["sat" as const, "sun" as const], from: "22:00", to: "04:00", timeZone: "America/New_York" } } }));
   return [
     ["example, with analysis", handEstate(), "acme/image-factory"],
     ["an environment chain", chain, undefined],
@@ -46,6 +48,12 @@ function estates(): Array<[string, Estate, string | undefined, Partial<KargoOpti
     [
       "semver and lexical bases, with every notification",
       { ...tagged },
+      "acme/image-factory",
+      { notifications: { stack: "prod", events: ["dispatched", "built", "failed"], factoryRepo: "acme/image-factory", factoryBranch: "main", workflow: "notify.yml" } },
+    ],
+    [
+      "rebuild windows on every image, with every notification",
+      windowed,
       "acme/image-factory",
       { notifications: { stack: "prod", events: ["dispatched", "built", "failed"], factoryRepo: "acme/image-factory", factoryBranch: "main", workflow: "notify.yml" } },
     ],
