@@ -8,15 +8,17 @@
  * `run`, the default case), the Promotion is requeued after that interval
  * (pkg/controller/promotions/promotions.go `calculateRequeueInterval`) and the step is sent
  * again, until `retry.timeout` after its start marks it Errored
- * (pkg/promotion/local_orchestrator.go `determineStepCompletion`). The request itself is a GET
- * of GitHub's /rate_limit, which does not count against the REST API's rate limit; its answer
- * is never read (a 401, 404 or 5xx waits like a 200), so the step sends no credentials.
+ * (pkg/promotion/local_orchestrator.go `determineStepCompletion`; the step's `if` is evaluated
+ * once, before it starts). The request itself is a GET of GitHub's /rate_limit, which "does
+ * not count against your REST API rate limit" (GitHub REST docs, Rate limit); its answer is
+ * never read (a 401, 404 or 5xx waits like a 200), so the step sends no credentials.
  *
  * The clock: success and failure expressions are compiled with plain `expr.Compile` (no
  * options, so every expr-lang builtin is there: http_requester.go `evaluateSuccessCriteria`),
  * and expr-lang v1.17.8's `now()` is Go's time.Now(); `.Unix()` is the same in any zone. Time
- * zones are not: Kargo's controller image carries no zone database and its binary does not
- * embed time/tzdata, so `timezone("Europe/London")` fails there. The zone's UTC offsets are
+ * zones are not: Kargo's controller image carries no zone database (akuity/kargo v1.11.2
+ * kargo-base.apko.yaml installs no tzdata) and its binary embeds none (no `time/tzdata` import,
+ * no `timetzdata` build tag in its Dockerfile), so `timezone("Europe/London")` fails there. The zone's UTC offsets are
  * therefore computed here, from Node's ICU data, as a table of offset changes for fixed years
  * (OFFSET_TABLE_FIRST_YEAR to OFFSET_TABLE_LAST_YEAR, so the output never depends on today),
  * and the expression looks up the offset in force at `now().Unix()` itself.
@@ -27,7 +29,7 @@
  * that day and one overlapping it is shorter; on the night they go back the repeated hour
  * happens twice, so a window inside it is open twice.
  */
-import type { RebuildWindow, Weekday } from "../config/window";
+import type { RebuildWindow } from "../config/window";
 import { minutesOf, WEEKDAYS, windowMinutes } from "../config/window";
 import { kargoDuration } from "./durations";
 
@@ -234,7 +236,7 @@ export interface WindowSchedule {
 
 /** The window in one line. */
 export function describeWindow(window: RebuildWindow): string {
-  const days = [...window.days].sort((a, b) => WEEKDAYS.indexOf(a as Weekday) - WEEKDAYS.indexOf(b as Weekday)).join(", ");
+  const days = [...window.days].sort((a, b) => WEEKDAYS.indexOf(a) - WEEKDAYS.indexOf(b)).join(", ");
   const past = minutesOf(window.to)! <= minutesOf(window.from)! ? " (next day)" : "";
   return `${days} ${window.from}–${window.to}${past} ${window.timeZone}`;
 }
