@@ -166,7 +166,9 @@ const FAILURE_REASON =
   "(status('dispatch') == 'Failed' ? 'GitHub refused the dispatch' : " +
   "(status('dispatch') == 'Errored' ? 'the dispatch did not get through' : " +
   "(status('build') == 'Failed' ? 'the build failed' : " +
-  "(status('build') == 'Errored' ? 'the build could not be followed to its end' : 'a step of the Promotion failed'))))";
+  "(status('build') == 'Errored' ? 'the build could not be followed to its end' : " +
+  // windows.ts: a window step past its timeout is Errored and nothing was dispatched.
+  "(status('window') == 'Errored' ? 'the rebuild window did not open before the wait timed out' : 'a step of the Promotion failed')))))";
 
 /** The lines every message shares: the base that moved, and the run when GitHub named one. */
 function detailLines(): string {

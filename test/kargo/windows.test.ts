@@ -20,7 +20,7 @@ import {
   windowSchedule,
   weekRanges,
 } from "../../src/kargo/windows";
-import { clockEnv, evaluateExpression, evaluateTemplate, promotionEnv, responseEnv } from "../helpers/kargo-expr";
+import { clockEnv, evaluateConfig, evaluateExpression, evaluateTemplate, promotionEnv, responseEnv } from "../helpers/kargo-expr";
 import { find, handEstate } from "./fixtures";
 
 const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
@@ -295,5 +295,47 @@ describe("when the window next opens (plan)", () => {
       nextOpen: "Sun 2026-12-06 22:00 America/New_York (Mon 03:00 UTC)",
       closes: "Mon 2026-12-07 04:00 America/New_York (09:00 UTC)",
     });
+  });
+});
+
+describe("a rebuild window with notifications", () => {
+  const estate = handEstate();
+  const uv = estate.images.find((i) => i.spec.name === "uv")!;
+  uv.spec = { ...uv.spec, rebuildWindow: LONDON };
+  const { objects } = planKargo(estate, {
+    project: "image-factory",
+    factoryRepo: "acme/image-factory",
+    notifications: { stack: "prod", events: ["dispatched", "built", "failed"], factoryRepo: "acme/image-factory", factoryBranch: "main", workflow: "notify.yml" },
+  });
+  const steps: Array<{ as: string; if?: string; config: Record<string, any> }> = find(objects, "Stage", "rebuild-uv").spec.promotionTemplate.spec.steps;
+  const byAlias = (alias: string) => steps.find((s) => s.as === alias)!;
+  const PYTHON_WH = "base-python-3-12-slim";
+  const env = (stepStatus: Record<string, string>) =>
+    promotionEnv({
+      stage: "rebuild-uv",
+      collection: { [PYTHON_WH]: [{ RepoURL: "docker.io/library/python", Tag: "3.12-slim", Digest: "sha256:" + "2".repeat(64) }] },
+      target: PYTHON_WH,
+      stepStatus,
+      continueOnError: ["moved", "notify-dispatched", "notify"],
+      outputs: { moved: { from: "a", to: "b" } },
+      stageMetadata: { [`seen-${PYTHON_WH}`]: "f0" },
+      secrets: { "github-credentials": { password: "t0ken" } },
+    });
+
+  it("waits after recording the moved base and before the dispatch; the dispatched notification follows the dispatch", () => {
+    expect(steps.map((s) => s.as)).toEqual(["moved", "window", "dispatch", "seen", "notify-dispatched", "build", "notify"]);
+  });
+
+  it("tells a wait that timed out as a failed rebuild, with the reason, and sends no dispatched notification", () => {
+    const e = env({ moved: "Succeeded", window: "Errored", dispatch: "Skipped", seen: "Succeeded", build: "Skipped" });
+    expect(evaluateTemplate(byAlias("notify-dispatched").if!, e)).toBe(false);
+    expect(evaluateTemplate(byAlias("notify").if!, e)).toBe(true);
+    const body = JSON.parse((evaluateConfig(byAlias("notify").config, e) as { body: string }).body) as { inputs: { text: string } };
+    expect(body.inputs.text).toContain("rebuild FAILED: the rebuild window did not open before the wait timed out");
+  });
+
+  it("a rebuild that waited and then built is told as built", () => {
+    const e = env({ moved: "Succeeded", window: "Succeeded", dispatch: "Succeeded", seen: "Succeeded", "notify-dispatched": "Succeeded", build: "Succeeded" });
+    expect(evaluateTemplate(byAlias("notify").if!, e)).toBe(true);
   });
 });
