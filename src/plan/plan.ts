@@ -5,6 +5,7 @@
  */
 import { UserError } from "../config/errors";
 import type { StackSettings } from "../config/stack";
+import { dispatchesRebuilds } from "../kargo/objects";
 import { knownLimit, type RegistryPolling, registryPolling } from "../kargo/polling";
 import { type WindowPlan, windowPlans, windowWarnings } from "../kargo/windows";
 import type { Estate } from "../model/types";
@@ -166,7 +167,8 @@ export function buildPlan(input: PlanInput): Plan {
   });
   const fan = fanOut(estate);
   const now = Math.floor((input.now ?? new Date()).getTime() / 1000);
-  const windows = windowPlans(estate.images.filter((i) => i.triggers.length > 0).map((i) => i.spec), now);
+  // Only the images this stack has a rebuild Stage for (a canary sends only dry runs).
+  const windows = windowPlans(estate.images.filter((i) => i.triggers.length > 0 && dispatchesRebuilds(i.spec, input.settings.builds ?? "owner")).map((i) => i.spec), now);
   const repositories = new Set(estate.images.map((i) => i.spec.source.repo.toLowerCase())).size;
 
   return {

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { formatMarkdown } from "../../src/plan/format";
 import { buildPlan } from "../../src/plan/plan";
-import { diamond } from "./fixtures";
+import { diamond, image } from "./fixtures";
 
 const settings = {
   registries: {},
@@ -40,6 +40,18 @@ describe("plan: rebuild windows", () => {
   it("says a window is open now, and when it closes", () => {
     const md = formatMarkdown(planAt("2026-12-05T03:10:00Z"));
     expect(md).toMatch(/\| a +\| sat, sun 01:00–05:00 Europe\/London +\| open now +\| Sat 2026-12-05 05:00 Europe\/London \(05:00 UTC\) +\|/);
+  });
+
+  it("leaves out an image a canary stack does not rebuild (its own workflow takes no dry_run)", () => {
+    const estate = diamond();
+    const window = { days: ["sat" as const], from: "01:00", to: "05:00", timeZone: "UTC" };
+    const own = image("own", [{ base: "docker.io/library/node:22" }], { source: { repo: "acme/mono", dockerfile: "own/Dockerfile", workflow: "own.yml" } });
+    own.spec = { ...own.spec, rebuildWindow: window };
+    estate.images[0].spec = { ...estate.images[0].spec, rebuildWindow: window };
+    estate.images.push(own);
+    const at = (builds: "owner" | "canary") => buildPlan({ render, estate, settings: { ...settings, builds }, imagesFile: { file: "images.yaml", images: 5 }, now: new Date("2026-12-01T19:00:00Z") }).windows.map((w) => w.image);
+    expect(at("owner")).toEqual(["a", "own"]);
+    expect(at("canary")).toEqual(["a"]);
   });
 
   it("has no section when no image has a window", () => {
