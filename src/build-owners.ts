@@ -3,6 +3,7 @@
  * from the stack layer), so the CLI can run it without loading the components.
  */
 import { type Problem, UserError } from "./config/errors";
+import { sourceKey, sourceLabel } from "./config/source";
 import type { PreparedStack } from "./stack";
 
 /**
@@ -17,8 +18,9 @@ export function checkBuildOwners(stacks: ReadonlyArray<Pick<PreparedStack, "conf
   for (const stack of stacks) {
     if (stack.settings.builds !== "owner") continue;
     for (const node of stack.estate.images) {
-      const { repo, branch, workflow } = node.spec.source;
-      const key = `${repo.toLowerCase()}@${branch}:${workflow}:${node.spec.name}`;
+      const { branch, workflow } = node.spec.source;
+      const repo = sourceLabel(node.spec.source);
+      const key = `${sourceKey(node.spec.source)}@${branch}:${workflow}:${node.spec.name}`;
       const first = owners.get(key);
       if (first !== undefined && first !== stack.configFile) {
         problems.push({

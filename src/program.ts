@@ -14,6 +14,7 @@ import { readStackConfig } from "./config/pulumi-config";
 import type { StackSettings } from "./config/stack";
 import { createGithubProviders, GithubEstate } from "./github";
 import { declareNotificationChannel, planNotificationChannel } from "./github/notifications";
+import { type GitlabPipelineFile, planGitlabPipelines } from "./gitlab/pipeline";
 import { KargoEstate } from "./kargo";
 import { guardPromotion } from "./promotion/guard";
 import { prepareStack } from "./stack";
@@ -27,6 +28,11 @@ export interface ImageFactoryOutputs {
   bases: string[];
   /** The generated workflow files, by image: `owner/repo:branch:path`. */
   workflowFiles: Record<string, string>;
+  /**
+   * The suggested GitLab CI files of GitLab sources (owner stacks only; absent when there are
+   * none), keyed `<host>/<project>:<branch>:<path>`: the project includes it from .gitlab-ci.yml.
+   */
+  gitlabPipelineFiles?: Record<string, GitlabPipelineFile>;
   /**
    * The estate revision this stack applied. It resolves only once every resource of the
    * update is registered, so a failed update never exports it (exportWhenApplied). A stack
@@ -73,8 +79,15 @@ export interface DefineOptions {
 export async function defineImageFactory(opts: DefineOptions = {}): Promise<ImageFactoryOutputs> {
   const projectDir = opts.projectDir ?? process.cwd();
   const stack = pulumi.getStack();
-  const { settings, githubToken, githubProviderToken, registryTokens, registryTokenHosts, kubeconfig, notificationWebhook } = readStackConfig(projectDir);
-  const prepared = prepareStack(settings, { projectDir, stack, registryTokenHosts, hasKubeconfig: kubeconfig !== undefined, config: pulumi.runtime.allConfig() });
+  const { settings, githubToken, githubProviderToken, gitlabToken, registryTokens, registryTokenHosts, kubeconfig, notificationWebhook } = readStackConfig(projectDir);
+  const prepared = prepareStack(settings, {
+    projectDir,
+    stack,
+    registryTokenHosts,
+    hasKubeconfig: kubeconfig !== undefined,
+    hasGitlabToken: gitlabToken !== undefined,
+    config: pulumi.runtime.allConfig(),
+  });
   const { estate, enrolled, revision, configFile, owners, kargoOptions, kargoPlan, gitops } = prepared;
 
   // ---- Nothing above this line registers a resource. ----
@@ -121,6 +134,7 @@ export async function defineImageFactory(opts: DefineOptions = {}): Promise<Imag
       estate,
       options: kargoOptions,
       githubToken,
+      gitlabToken,
       registryCredentials: prepared.registryCredentials,
       registryTokens,
       applyObjects: !gitops,
@@ -143,11 +157,15 @@ export async function defineImageFactory(opts: DefineOptions = {}): Promise<Imag
 
   await Promise.all([kargo.ready, githubEstate.ready]);
 
+  // Like the committed workflows, only the stack that owns the builds suggests the jobs.
+  const gitlabFiles = settings.builds === "owner" ? planGitlabPipelines(estate.images.map((i) => i.spec)) : [];
+
   return {
     kargoProject: settings.kargoProject,
     images: estate.images.map((i) => i.spec.name),
     bases: estate.bases.map((b) => b.key),
     workflowFiles: githubEstate.workflowFiles,
+    ...(gitlabFiles.length > 0 ? { gitlabPipelineFiles: Object.fromEntries(gitlabFiles.map((f) => [`${f.host}/${f.project}:${f.branch}:${f.path}`, f])) } : {}),
     estateRevision: exportWhenApplied(revision, declared),
   };
 }

@@ -4,6 +4,7 @@
  * first; `image-factory validate --stack` runs it without the Pulumi runtime.
  */
 import { stackNotifications, WEBHOOK_KEY } from "./config/notifications";
+import { UserError } from "./config/errors";
 import { CONFIG_NAMESPACE, requireCluster, type StackSettings } from "./config/stack";
 import { githubOwners, githubRepos, planGithubEstate } from "./github";
 import { estatePlacement, renderManifestFiles } from "./gitops";
@@ -32,6 +33,8 @@ export interface PrepareOptions {
   registryTokenHosts?: readonly string[];
   /** Whether the stack sets the secret `kubeconfig` (its value is never needed here). */
   hasKubeconfig?: boolean;
+  /** Whether the stack sets the secret `gitlabToken` (required when the estate has GitLab sources). */
+  hasGitlabToken?: boolean;
   /** The stack's whole config, namespaced: named in errors about keys of other namespaces. */
   config?: Readonly<Record<string, string>>;
 }
@@ -60,6 +63,16 @@ export function prepareStack(settings: StackSettings, opts: PrepareOptions): Pre
   };
   // The components re-derive the same plain data; planning here makes their errors come first.
   const kargoPlan = planKargo(loaded.estate, kargoOptions);
+  if ((kargoPlan.gitlabPipelines || Object.keys(kargoPlan.gitlabRepos).length > 0) && !opts.hasGitlabToken) {
+    const first = loaded.estate.images.find((i) => i.spec.source.provider === "gitlab")!;
+    throw new UserError([
+      {
+        file: configFile,
+        field: `${CONFIG_NAMESPACE}:gitlabToken`,
+        message: `is required: image "${first.spec.name}" builds from GitLab (${first.spec.source.host}/${first.spec.source.repo}); set a GitLab access token with the api scope: pulumi config set --secret ${CONFIG_NAMESPACE}:gitlabToken <token>`,
+      },
+    ]);
+  }
   planGithubEstate(specs, settings.github, { environment: opts.stack, imagesFile: loaded.enrolled.file, configFile, buildRole: settings.builds });
   const gitops = settings.delivery.mode === "gitops";
   if (gitops) renderManifestFiles(kargoPlan.objects, settings.delivery.path, { placement: estatePlacement(loaded.estate) });

@@ -1,6 +1,7 @@
 /**
- * Where Dockerfiles come from: a local tree laid out as <root>/<owner>/<repo>/<path> (the
- * example estate, tests, air-gapped use) or the GitHub contents API at the image's branch.
+ * Where Dockerfiles come from: a local tree laid out as <root>/<owner>/<repo>/<path> (GitLab
+ * sources: <root>/<host>/<full path>/<path>; the example estate, tests, air-gapped use), or the
+ * GitHub contents API / GitLab repository files API at the image's branch.
  *
  * GitHub reads retry what is worth retrying: 5xx and network errors with exponential backoff,
  * 429 and secondary rate limits after Retry-After, a 403 primary rate limit after
@@ -11,6 +12,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileErrorMessage } from "../config/errors";
 import type { ImageSpec } from "../config/schema";
+import { gitlabApiUrl, gitlabProjectId, isGitlab, sourceLabel } from "../config/source";
 import { tokenProblem } from "../config/stack";
 
 /** Reading one image's Dockerfile failed; the message is meant for the user. */
@@ -28,9 +30,9 @@ export interface DockerfileSource {
   read(image: ImageSpec): Promise<string>;
 }
 
-/** `<owner>/<repo>@<branch>:<path>`: names a Dockerfile independently of where it is read. */
+/** `<owner>/<repo>@<branch>:<path>` (GitLab: `<host>/<path>@…`): names a Dockerfile independently of where it is read. */
 export function sourceLocation(image: ImageSpec): string {
-  return `${image.source.repo}@${image.source.branch}:${image.source.dockerfile}`;
+  return `${sourceLabel(image.source)}@${image.source.branch}:${image.source.dockerfile}`;
 }
 
 /** A Dockerfile (local or from GitHub) larger than this is refused. */
@@ -48,7 +50,8 @@ function isInside(root: string, file: string): boolean {
  * /proc/self/environ, to a key file) is refused without being read.
  */
 export function localSource(root: string, show: (file: string) => string = (f) => f): DockerfileSource {
-  const fileOf = (image: ImageSpec) => path.join(root, ...image.source.repo.split("/"), ...image.source.dockerfile.split("/"));
+  // A GitLab host always has a dot, which a GitHub owner never has: the two layouts cannot meet.
+  const fileOf = (image: ImageSpec) => path.join(root, ...sourceLabel(image.source).split("/"), ...image.source.dockerfile.split("/"));
   let realRoot: string | undefined;
   return {
     locate: (image) => show(fileOf(image)),
@@ -91,12 +94,12 @@ export type FetchLike = (
 }>;
 
 /** Reads a response's body, refusing more than `max` bytes (and stopping the download there). */
-async function boundedText(response: Awaited<ReturnType<FetchLike>>, max: number, where: string): Promise<string> {
+async function boundedText(response: Awaited<ReturnType<FetchLike>>, max: number, where: string, who = "GitHub"): Promise<string> {
   const declared = Number(response.headers.get("content-length"));
-  if (Number.isFinite(declared) && declared > max) throw new SourceError(`GitHub's answer for ${where} is ${declared} bytes, more than the ${max} a Dockerfile may have`);
+  if (Number.isFinite(declared) && declared > max) throw new SourceError(`${who}'s answer for ${where} is ${declared} bytes, more than the ${max} a Dockerfile may have`);
   if (!response.body) {
     const text = await response.text();
-    if (Buffer.byteLength(text, "utf8") > max) throw new SourceError(`GitHub's answer for ${where} is more than the ${max} bytes a Dockerfile may have`);
+    if (Buffer.byteLength(text, "utf8") > max) throw new SourceError(`${who}'s answer for ${where} is more than the ${max} bytes a Dockerfile may have`);
     return text;
   }
   const reader = response.body.getReader();
@@ -108,7 +111,7 @@ async function boundedText(response: Awaited<ReturnType<FetchLike>>, max: number
     size += value.byteLength;
     if (size > max) {
       await reader.cancel().catch(() => undefined);
-      throw new SourceError(`GitHub's answer for ${where} is more than the ${max} bytes a Dockerfile may have`);
+      throw new SourceError(`${who}'s answer for ${where} is more than the ${max} bytes a Dockerfile may have`);
     }
     chunks.push(value);
   }
@@ -227,6 +230,93 @@ export function githubSource(options: GitHubSourceOptions = {}): DockerfileSourc
       }
       throw new SourceError(`${lastProblem} reading ${where}, after ${maxAttempts} attempts`);
     },
+  };
+}
+
+export interface GitLabSourceOptions extends Omit<GitHubSourceOptions, "apiUrl"> {
+  /** A token (GITLAB_TOKEN) with read_api or read_repository; public projects can be read without one. */
+  token?: string;
+}
+
+/**
+ * GitLab's repository files API: GET /api/v4/projects/:id/repository/files/:file_path/raw?ref=
+ * (`:id` and `:file_path` URL-encoded, slashes included), the token in the PRIVATE-TOKEN
+ * header. GitLab limits rates with 429 (Retry-After when it knows, RateLimit-Reset otherwise);
+ * 429 and 5xx are retried like GitHub's, and its 401, 403 and 404 are final. GitLab answers a
+ * project the token cannot see with 404, as it does an unknown one.
+ */
+export function gitlabSource(options: GitLabSourceOptions = {}): DockerfileSource {
+  const doFetch: FetchLike = options.fetch ?? ((url, init) => fetch(url, init));
+  const maxAttempts = options.maxAttempts ?? 5;
+  const baseDelay = options.baseDelayMs ?? 1000;
+  const maxDelay = options.maxDelayMs ?? 60_000;
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const sleep = options.sleep ?? defaultSleep;
+  const now = options.now ?? Date.now;
+  const headers: Record<string, string> = { "User-Agent": "image-factory" };
+  const tokenError = options.token ? tokenProblem(options.token) : undefined;
+  if (options.token && !tokenError) headers["PRIVATE-TOKEN"] = options.token;
+  const maxBytes = options.maxBytes ?? MAX_DOCKERFILE_BYTES;
+
+  return {
+    locate: sourceLocation,
+    async read(image) {
+      if (tokenError) throw new SourceError(`GITLAB_TOKEN ${tokenError.replace(/: set the token.*$/, "")}`);
+      const { repo, branch, dockerfile, host } = image.source;
+      const where = sourceLocation(image);
+      const url = `${gitlabApiUrl(host!)}/projects/${gitlabProjectId(repo)}/repository/files/${encodeURIComponent(dockerfile)}/raw?ref=${encodeURIComponent(branch)}`;
+      let lastProblem = "";
+      for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+        const backoff = baseDelay * 2 ** (attempt - 1);
+        let response: Awaited<ReturnType<FetchLike>>;
+        try {
+          response = await doFetch(url, { method: "GET", headers, signal: AbortSignal.timeout(timeoutMs) });
+        } catch (e) {
+          lastProblem = `network error: ${(e as Error).message}`;
+          if (attempt < maxAttempts) await sleep(backoff);
+          continue;
+        }
+        const { status } = response;
+        if (status === 200) {
+          try {
+            return await boundedText(response, maxBytes, where, "GitLab");
+          } catch (e) {
+            if (e instanceof SourceError) throw e;
+            lastProblem = `network error while reading the response: ${(e as Error).message}`;
+            if (attempt < maxAttempts) await sleep(backoff);
+            continue;
+          }
+        }
+        if (status === 404) {
+          throw new SourceError(
+            `not found on GitLab: ${where} (check source.host, source.repo, source.branch and source.dockerfile${options.token ? "; the token may lack access to the project" : "; a private project needs GITLAB_TOKEN"})`,
+          );
+        }
+        if (status === 401) throw new SourceError(`GitLab rejected the credentials (401) reading ${where}: check GITLAB_TOKEN`);
+        if (status === 403) throw new SourceError(`GitLab refused access (403) to ${where}: check GITLAB_TOKEN's scopes (read_api or read_repository)`);
+        let wait: number;
+        if (status === 429 || status >= 500) {
+          const reset = Number(response.headers.get("ratelimit-reset"));
+          const untilReset = status === 429 && Number.isFinite(reset) && reset > 0 ? Math.max(0, reset * 1000 - now()) : undefined;
+          wait = retryAfterMs(response.headers.get("retry-after"), now()) ?? untilReset ?? backoff;
+          lastProblem = status === 429 ? "GitLab rate limit (429)" : `GitLab answered ${status}`;
+        } else {
+          throw new SourceError(`GitLab answered ${status} reading ${where}`);
+        }
+        if (wait > maxDelay) throw new SourceError(`${lastProblem} reading ${where}; GitLab asks to wait ${Math.ceil(wait / 1000)}s, try again later`);
+        if (attempt < maxAttempts) await sleep(wait);
+      }
+      throw new SourceError(`${lastProblem} reading ${where}, after ${maxAttempts} attempts`);
+    },
+  };
+}
+
+/** Reads each image from its own provider: GitHub's contents API or GitLab's files API. */
+export function providerSource(github: DockerfileSource, gitlab: DockerfileSource): DockerfileSource {
+  const pick = (image: ImageSpec) => (isGitlab(image.source) ? gitlab : github);
+  return {
+    locate: (image) => pick(image).locate(image),
+    read: (image) => pick(image).read(image),
   };
 }
 

@@ -13,6 +13,8 @@ export interface StackConfig {
   githubToken: pulumi.Output<string>;
   /** The token the GitHub provider uses; githubToken when not set separately. */
   githubProviderToken: pulumi.Output<string>;
+  /** The GitLab token (a Pulumi secret) for GitLab sources' pipelines and git polling, when set. */
+  gitlabToken?: pulumi.Output<string>;
   /** Registry passwords or tokens by host (a Pulumi secret); `{}` when none are set. */
   registryTokens: pulumi.Output<Record<string, string>>;
   /** The hosts registryTokens has a token for (its keys: not secret). */
@@ -48,7 +50,7 @@ export function readStackConfig(projectDir: string = process.cwd()): StackConfig
     ]);
   }
   // Checked without keeping or showing the value: an empty or header-unsafe token is a config error.
-  for (const name of ["githubToken", "githubProviderToken"]) {
+  for (const name of ["githubToken", "githubProviderToken", "gitlabToken"]) {
     const key = `${CONFIG_NAMESPACE}:${name}`;
     const text = pulumi.runtime.allConfig()[key];
     const problem = text === undefined || text === secretPlaceholder(key) ? undefined : tokenProblem(text);
@@ -66,6 +68,7 @@ export function readStackConfig(projectDir: string = process.cwd()): StackConfig
     settings,
     githubToken,
     githubProviderToken: cfg.getSecret("githubProviderToken") ?? githubToken,
+    gitlabToken: cfg.getSecret("gitlabToken"),
     registryTokens,
     registryTokenHosts,
     kubeconfig: cfg.getSecret("kubeconfig"),

@@ -179,16 +179,55 @@ const workflowFileName = z
   .string()
   .regex(/^[A-Za-z0-9._-]+\.ya?ml$/, "must be a workflow file name under .github/workflows, such as build.yml (no folders)");
 
-const sourceSchema = z.strictObject({
-  /** Where the source lives. Only GitHub is supported. */
-  provider: z
-    .enum(["github", "gitlab"], "must be github")
-    .superRefine((p, ctx) => {
-      if (p === "gitlab") ctx.addIssue({ code: "custom", message: "gitlab is not supported yet; only github" });
-    })
-    .default("github"),
-  /** The source repository, owner/name. */
-  repo: ownerRepo,
+/**
+ * A GitLab project's full path: groups and subgroups, then the project. GitLab's rules
+ * (gitlab-org/gitlab lib/gitlab/path_regex.rb): a group segment is `PATH_REGEX_STR` ending in a
+ * letter, digit, `_` or `-` (NAMESPACE_FORMAT_REGEX), a project segment is `PATH_REGEX_STR`
+ * (`[a-zA-Z0-9_.][a-zA-Z0-9_.-]*`, at most 255 characters); neither ends in `.git` or `.atom`
+ * (NO_SUFFIX_REGEX). Groups nest at most 20 deep.
+ */
+export function gitlabProjectPathProblem(path: string): string | undefined {
+  const segments = path.split("/");
+  if (segments.length < 2) return "must be a GitLab project's full path, group/project (with any subgroups between)";
+  if (segments.length > 21) return "must have at most 20 groups and subgroups before the project";
+  const project = segments[segments.length - 1];
+  for (const [i, seg] of segments.entries()) {
+    const isProject = i === segments.length - 1;
+    const what = isProject ? `the project "${seg}"` : `the group "${seg}"`;
+    if (seg.length === 0) return "must not have an empty segment (a leading, trailing or doubled '/')";
+    if (seg.length > 255) return `has a segment longer than 255 characters`;
+    if (!/^[A-Za-z0-9_.][A-Za-z0-9_.-]*$/.test(seg)) return `has ${what}, which may hold only letters, digits, '_', '-' and '.', and must not start with '-'`;
+    if (!isProject && seg.length > 1 && !/[A-Za-z0-9_-]$/.test(seg)) return `has ${what}, which must not end in '.'`;
+    if (!isProject && seg.length === 1 && !/^[A-Za-z0-9_]$/.test(seg)) return `has ${what}, which must be a letter, digit or '_'`;
+    if (/\.(git|atom)$/.test(seg)) return `has ${what}, which must not end in .git or .atom${isProject && project === seg ? " (write the path without .git)" : ""}`;
+  }
+  return undefined;
+}
+
+/**
+ * A GitLab host: lowercase DNS labels with at least one dot, optionally a port (gitlab.com,
+ * gitlab.example.com, git.example.com:8443). Only HTTPS is used. The dot keeps a host apart from
+ * a GitHub owner (which has none) where both name a folder, as in analyze --source-root.
+ */
+export const GITLAB_HOST = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+(?::[0-9]{1,5})?$/;
+
+export const gitlabHost = z
+  .string()
+  .max(253, "must be at most 253 characters")
+  .regex(GITLAB_HOST, "must be a lowercase host name with a dot, optionally with a port, such as gitlab.com or gitlab.example.com:8443 (no scheme, no path)")
+  .refine((h) => !h.includes(":") || Number(h.split(":")[1]) <= 65535, "has a port above 65535");
+
+/** The GitLab host a source defaults to. */
+export const DEFAULT_GITLAB_HOST = "gitlab.com";
+
+const sourceSchema = z
+  .strictObject({
+  /** Where the source lives: GitHub (default) or GitLab (gitlab.com or self-managed). */
+  provider: z.enum(["github", "gitlab"], "must be github or gitlab").default("github"),
+  /** The source repository: owner/name on GitHub, the project's full path on GitLab. */
+  repo: z.string("must be a string").max(1024, "must be at most 1024 characters"),
+  /** gitlab only: the GitLab host (default gitlab.com). */
+  host: gitlabHost.optional(),
   /** The branch that builds and rebuilds run from. */
   branch: gitRefName.default("main"),
   /** The Dockerfile, relative to the repository root. */
@@ -202,7 +241,21 @@ const sourceSchema = z.strictObject({
    * `workflow`; a generated workflow declares all of them.
    */
   workflowInputs: z.array(z.enum(DISPATCH_INPUTS, `must be one of ${DISPATCH_INPUTS.join(", ")}`)).optional(),
-});
+  })
+  .superRefine((s, ctx) => {
+    if (s.provider === "gitlab") {
+      const problem = gitlabProjectPathProblem(s.repo);
+      if (problem) ctx.addIssue({ code: "custom", path: ["repo"], message: problem });
+      // A GitLab project runs its own .gitlab-ci.yml; the factory suggests a job for it (render).
+      for (const field of ["workflow", "workflowInputs"] as const) {
+        if (s[field] !== undefined) ctx.addIssue({ code: "custom", path: [field], message: "does not apply to a GitLab source: rebuilds create a pipeline of the project's .gitlab-ci.yml, with the image-factory variables" });
+      }
+      return;
+    }
+    if (s.host !== undefined) ctx.addIssue({ code: "custom", path: ["host"], message: "only applies when provider is gitlab" });
+    const github = ownerRepo.safeParse(s.repo);
+    if (!github.success) ctx.addIssue({ code: "custom", path: ["repo"], message: github.error.issues[0].message });
+  });
 
 const environmentName = z
   .string()
@@ -341,12 +394,14 @@ type ParsedImage = z.output<typeof imageSchema>;
 
 /** An image the factory rebuilds, with every default applied. */
 export interface ImageSpec extends Omit<ParsedImage, "source"> {
-  source: Omit<ParsedImage["source"], "context" | "provider" | "workflowInputs"> & {
-    provider: "github";
+  source: Omit<ParsedImage["source"], "context" | "provider" | "host" | "workflowInputs"> & {
+    provider: "github" | "gitlab";
+    /** The GitLab host; only GitLab sources have one. */
+    host?: string;
     context: string;
     /** True when the factory generates and owns the build workflow. */
     generatedWorkflow: boolean;
-    /** The workflow file dispatched for a rebuild. */
+    /** The workflow file dispatched for a rebuild (GitLab: the project's .gitlab-ci.yml runs). */
     workflow: string;
     /** The inputs that workflow declares, which is exactly what a dispatch may send. */
     workflowInputs: DispatchInput[];
@@ -361,10 +416,30 @@ export type BaseDeclaration = z.output<typeof baseSchema>;
  */
 export const GENERATED_WORKFLOW_FILE = "image-factory-build.yml";
 
+/** What a GitLab source's rebuild runs: the project's own pipeline configuration. */
+export const GITLAB_CI_FILE = ".gitlab-ci.yml";
+
 /** Fills in the defaults that depend on other fields. */
 export function completeImage(parsed: ParsedImage): ImageSpec {
   const { source } = parsed;
   const dockerDir = path.posix.dirname(source.dockerfile);
+  if (source.provider === "gitlab") {
+    // Every variable goes with a GitLab pipeline: a variable no job reads is harmless.
+    return {
+      ...parsed,
+      source: {
+        repo: source.repo,
+        branch: source.branch,
+        dockerfile: source.dockerfile,
+        provider: "gitlab",
+        host: source.host ?? DEFAULT_GITLAB_HOST,
+        context: source.context ?? dockerDir,
+        generatedWorkflow: false,
+        workflow: GITLAB_CI_FILE,
+        workflowInputs: [...DISPATCH_INPUTS],
+      },
+    };
+  }
   const generated = source.workflow === undefined;
   return {
     ...parsed,

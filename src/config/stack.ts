@@ -193,7 +193,7 @@ export function secretPlaceholder(key: string): string {
 }
 
 /** Keys that hold secrets: never read as plain values. */
-export const SECRET_KEYS = ["githubToken", "githubProviderToken", "registryTokens", "kubeconfig", WEBHOOK_KEY] as const;
+export const SECRET_KEYS = ["githubToken", "githubProviderToken", "gitlabToken", "registryTokens", "kubeconfig", WEBHOOK_KEY] as const;
 
 /**
  * A stack must name its cluster: `kubernetes.context` (a context of the kubeconfig the

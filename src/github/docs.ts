@@ -56,7 +56,7 @@ export function ownWorkflowContract(images: readonly ImageSpec[] = []): string {
     `secrets named after the registry host, e.g. for docker.io \`${registrySecretNames("docker.io")!.username}\` and`,
     `\`${registrySecretNames("docker.io")!.password}\` (host upper-cased, other characters as \`_\`).`,
   ];
-  const own = images.filter((i) => !i.source.generatedWorkflow).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const own = images.filter((i) => i.source.provider === "github" && !i.source.generatedWorkflow).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   if (own.length > 0) {
     lines.push("", "In this estate:", "", "| image | repository | workflow | branch | must declare |", "| --- | --- | --- | --- | --- |");
     for (const image of own) {

@@ -101,7 +101,9 @@ function checkWorkflowCollisions(images: readonly ImageSpec[], imagesFile: strin
   if (problems.length > 0) throw new UserError(problems);
 }
 
-export function planGithubEstate(images: readonly ImageSpec[], settings: GithubSettings, opts: PlanOptions): GithubEstatePlan {
+export function planGithubEstate(allImages: readonly ImageSpec[], settings: GithubSettings, opts: PlanOptions): GithubEstatePlan {
+  // GitLab sources have nothing on GitHub: their pipeline job is rendered for the user to include.
+  const images = allImages.filter((i) => i.source.provider === "github");
   const imagesFile = opts.imagesFile ?? "images.yaml";
   const configFile = opts.configFile ?? "Pulumi stack config";
   checkWorkflowCollisions(images, imagesFile);

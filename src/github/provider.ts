@@ -59,6 +59,7 @@ export function providerFor(providers: GithubProviders, repo: string): github.Pr
 export function githubRepos(settings: Pick<StackSettings, "github" | "delivery">, images: readonly ImageSpec[], extra: readonly string[] = []): string[] {
   const repos = new Set<string>(extra);
   for (const image of images) {
+    if (image.source.provider !== "github") continue;
     if (image.source.generatedWorkflow || settings.github.manageRepoSettings) repos.add(image.source.repo);
   }
   if (settings.github.manageEnvironment && settings.github.factoryRepo) repos.add(settings.github.factoryRepo);

@@ -7,13 +7,14 @@
  * (EstateNames' functions of an image name) is indexed. An object whose name is not among
  * them is placed in `shared`, which is still correct, only less tidy.
  */
+import { sourceLabel } from "../config/source";
 import { environmentStage, estateNames } from "../kargo/names";
 import type { Estate } from "../model/types";
 import type { KubernetesObject, Placement } from "./manifests";
 
+/** `repos/<owner>/<name>`; a GitLab project `repos/<host>/<full path>` (a host has a dot, an owner none). */
 export function repoGroup(repo: string): string {
-  const [owner, name] = repo.toLowerCase().split("/");
-  return `repos/${owner}/${name}`;
+  return `repos/${repo.toLowerCase()}`;
 }
 
 export function estatePlacement(estate: Pick<Estate, "images" | "bases">): (object: KubernetesObject) => Placement {
@@ -22,7 +23,7 @@ export function estatePlacement(estate: Pick<Estate, "images" | "bases">): (obje
   const perImage = Object.values(names).filter((v): v is (image: string) => string => typeof v === "function");
   const imageOf = new Map<string, { image: string; repo: string }>();
   for (const node of estate.images) {
-    const owner = { image: node.spec.name, repo: node.spec.source.repo };
+    const owner = { image: node.spec.name, repo: sourceLabel(node.spec.source) };
     for (const nameOf of perImage) imageOf.set(nameOf(node.spec.name), owner);
     // The update Stage of each of its environments.
     for (const u of node.spec.updates) if (u.environment !== undefined) imageOf.set(environmentStage(node.spec.name, u.environment), owner);

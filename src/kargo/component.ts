@@ -10,7 +10,15 @@ import type { Estate } from "../model/types";
 import { credentialsUsedBy } from "./credentials-used";
 import { type KargoOptions, type KargoPlan, planKargo } from "./objects";
 import type { RegistryPolling } from "./polling";
-import { gitCredentialsSecret, githubCredentialsSecret, imageCredentialSecret, type RegistryCredential, type SecretShape } from "./secrets";
+import {
+  gitCredentialsSecret,
+  githubCredentialsSecret,
+  gitlabCredentialsSecret,
+  gitlabGitCredentialsSecrets,
+  imageCredentialSecret,
+  type RegistryCredential,
+  type SecretShape,
+} from "./secrets";
 
 export interface KargoEstateArgs {
   /** The estate model (images in rebuild order, watched bases). */
@@ -19,6 +27,11 @@ export interface KargoEstateArgs {
   options: KargoOptions;
   /** The token the rebuild dispatch and git steps use; kept a secret whatever is passed. */
   githubToken: pulumi.Input<string>;
+  /**
+   * The GitLab token (stack secret gitlabToken) the pipeline steps and the GitLab source
+   * Warehouses use; required when the estate has GitLab sources. Kept a secret.
+   */
+  gitlabToken?: pulumi.Input<string>;
   /** Registries Kargo logs in to (registryCredentials()): one image credential Secret each. */
   registryCredentials?: RegistryCredential[];
   /** Their tokens by host; kept a secret whatever is passed. */
@@ -143,6 +156,13 @@ export class KargoEstate extends pulumi.ComponentResource {
     // git-credentials goes away by itself when no image has update targets or source repos.
     const git = gitCredentialsSecret(this.project, plan.gitRepos);
     if (git) secret(git, false);
+    const gitlabGit = gitlabGitCredentialsSecrets(this.project, plan.gitlabRepos);
+    if (plan.gitlabPipelines || gitlabGit.length > 0) {
+      if (args.gitlabToken === undefined) throw new Error("KargoEstate needs gitlabToken: the estate has GitLab sources");
+      const gitlabToken = pulumi.secret(args.gitlabToken);
+      if (plan.gitlabPipelines) secret(gitlabCredentialsSecret(this.project), false, gitlabToken);
+      for (const shape of gitlabGit) secret(shape, false, gitlabToken);
+    }
     const registryTokens = pulumi.secret(args.registryTokens ?? {});
     for (const credential of args.registryCredentials ?? []) {
       const shape = imageCredentialSecret(this.project, credential);

@@ -34,6 +34,7 @@
 import { parseDuration } from "../config/duration";
 import { UserError } from "../config/errors";
 import type { ImageSpec } from "../config/schema";
+import { isGitlab, sourceKey, sourceLabel, sourceRepoURL } from "../config/source";
 import { dispatchTarget } from "../github/workflow";
 import type { KubernetesObject } from "../gitops/manifests";
 import type { Estate, ImageNode, RebuildTrigger, WatchedBase } from "../model/types";
@@ -41,6 +42,7 @@ import { type EstateNames, estateNames, kubeName, uniqueNames } from "./names";
 import { kargoDuration } from "./durations";
 import { ENVIRONMENT_LABEL, PR_POLL_INTERVAL, PR_WAIT_ERROR_THRESHOLD, requestedFreightOf, type UpdateGroup, updateGroups } from "./environments";
 import { type BuildRole, managedParents, opensUpdates } from "./followed";
+import { gitlabDispatchStep, gitlabFollowStep } from "./gitlab";
 import { intervalFor, registryPolling, type RegistryPolling, type RegistrySettings } from "./polling";
 import { dispatchedStep, movedStep, type NotifyContext, notifiesOutcome, type NotifyOptions, outcomeStep, referenceValues } from "./notifications";
 import { windowedDispatchGuard, windowStep } from "./windows";
@@ -248,17 +250,22 @@ export interface DispatchSettings {
 
 const DEFAULT_DISPATCH: DispatchSettings = { role: "owner", followRuns: true, apiUrl: GITHUB_API_URL };
 
-export function rebuildDispatch(image: ImageSpec, origins: TriggerOrigin[], settings: DispatchSettings = DEFAULT_DISPATCH): Dispatch {
-  const target = dispatchTarget(image);
-  const values: Record<string, string> = {
+/** Every dispatch value (input name → expr-lang expression of a string), GitHub's and GitLab's alike. */
+export function dispatchValues(image: ImageSpec, origins: TriggerOrigin[], role: BuildRole): Record<string, string> {
+  return {
     image: lit(image.name),
     version_bump: lit(image.versionBump),
     triggered_by: lit(TRIGGERED_BY),
     base_image: byOrigin(origins.map((o) => [o.warehouse, o.baseImage])),
     base_digest: byOrigin(origins.map((o) => [o.warehouse, `(imageFrom(${lit(o.repoURL)}, warehouse(${lit(o.warehouse)}))?.Digest ?? "")`])),
-    // A string: GitHub takes workflow_dispatch input values as strings.
-    dry_run: lit(settings.role === "canary" ? "true" : "false"),
+    // A string: GitHub takes workflow_dispatch input values as strings, GitLab variables are strings.
+    dry_run: lit(role === "canary" ? "true" : "false"),
   };
+}
+
+export function rebuildDispatch(image: ImageSpec, origins: TriggerOrigin[], settings: DispatchSettings = DEFAULT_DISPATCH): Dispatch {
+  const target = dispatchTarget(image);
+  const values = dispatchValues(image, origins, settings.role);
   const inputs = Object.fromEntries(target.inputs.map((name) => [name, values[name]]));
   return {
     url: dispatchURL(settings.apiUrl, target.repo, target.workflow),
@@ -270,7 +277,9 @@ export function rebuildDispatch(image: ImageSpec, origins: TriggerOrigin[], sett
 
 /** Whether a stack of this role dispatches the image's rebuilds at all. */
 export function dispatchesRebuilds(image: ImageSpec, role: BuildRole): boolean {
-  // A canary only sends dry runs, and only a workflow that declares dry_run can take one.
+  // A canary only sends dry runs, and only a workflow that declares dry_run can take one. A
+  // GitLab pipeline always gets IMAGE_FACTORY_DRY_RUN (the suggested job honours it).
+  if (isGitlab(image.source)) return true;
   return role === "owner" || (dispatchTarget(image).inputs as readonly string[]).includes("dry_run");
 }
 
@@ -482,9 +491,12 @@ export function sourceIncludePaths(image: ImageSpec): string[] {
 
 /** One source repository and branch, and the enrolled images built from it. */
 export interface SourceRepo {
-  /** `owner/name@branch`. */
+  /** `owner/name@branch` (GitLab: `<host>/<path>@branch`). */
   key: string;
+  /** owner/name, or the GitLab project's `<host>/<path>` (what the analyze workflow is sent). */
   repo: string;
+  /** The HTTPS clone URL Kargo's git subscription polls. */
+  repoURL: string;
   branch: string;
   images: ImageNode[];
 }
@@ -493,9 +505,10 @@ export interface SourceRepo {
 export function sourceRepos(estate: Estate): SourceRepo[] {
   const byKey = new Map<string, SourceRepo>();
   for (const node of estate.images) {
-    const { repo, branch } = node.spec.source;
+    const { branch } = node.spec.source;
+    const repo = sourceLabel(node.spec.source);
     const key = `${repo}@${branch}`;
-    const entry = byKey.get(key) ?? { key, repo, branch, images: [] };
+    const entry = byKey.get(key) ?? { key, repo, repoURL: sourceRepoURL(node.spec.source), branch, images: [] };
     entry.images.push(node);
     byKey.set(key, entry);
   }
@@ -519,7 +532,7 @@ function sourceWarehouse(source: SourceRepo, name: string, namespace: string): K
       subscriptions: [
         {
           git: {
-            repoURL: `https://github.com/${source.repo}.git`,
+            repoURL: source.repoURL,
             branch: source.branch,
             commitSelectionStrategy: "NewestFromBranch",
             includePaths,
@@ -562,18 +575,29 @@ function rebuildStage(node: ImageNode, estate: Estate, names: EstateNames, names
     if (!origins.has(origin.warehouse)) origins.set(origin.warehouse, origin);
   }
   const list = [...origins.values()].sort((a, b) => (a.warehouse < b.warehouse ? -1 : a.warehouse > b.warehouse ? 1 : 0));
-  const dispatch = rebuildDispatch(node.spec, list, settings);
+  const gitlab = isGitlab(node.spec.source);
+  // GitLab always names the pipeline it created, so it is always followed.
+  const gitlabSettings = { retry: STEP_RETRY, requestTimeout: REQUEST_TIMEOUT, dispatchPollInterval: DISPATCH_POLL_INTERVAL, runPollInterval: RUN_POLL_INTERVAL, guard: DISPATCH_GUARD };
   const notify = settings.notify ? notifyContext(node, list, names, namespace, settings, settings.notify) : undefined;
-  // A rebuild window: an automatic rebuild first waits for it (src/kargo/windows.ts).
+  // A rebuild window: an automatic rebuild first waits for it (src/kargo/windows.ts), whichever
+  // provider builds it.
   const window = node.spec.rebuildWindow;
   const guard = window ? windowedDispatchGuard(DISPATCH_GUARD) : DISPATCH_GUARD;
-  const steps: unknown[] = [dispatchStep(dispatch.url, dispatch.body, settings.followRuns, guard), recordSeenStep(list, notify ? referenceValues(notify.origins) : {})];
+  const seen = recordSeenStep(list, notify ? referenceValues(notify.origins) : {});
+  let steps: unknown[];
+  if (gitlab) {
+    steps = [gitlabDispatchStep(node.spec, dispatchValues(node.spec, list, settings.role), { ...gitlabSettings, guard }), seen];
+  } else {
+    const dispatch = rebuildDispatch(node.spec, list, settings);
+    steps = [dispatchStep(dispatch.url, dispatch.body, settings.followRuns, guard), seen];
+  }
   if (window) steps.unshift(windowStep(window, settings.apiUrl, DISPATCH_GUARD));
   if (notify) {
     steps.unshift(movedStep(notify));
     if (notify.options.events.includes("dispatched")) steps.push(dispatchedStep(notify));
   }
-  if (settings.followRuns) steps.push(followRunStep(settings.apiUrl, dispatchTarget(node.spec).repo));
+  if (gitlab) steps.push(gitlabFollowStep(node.spec, gitlabSettings));
+  else if (settings.followRuns) steps.push(followRunStep(settings.apiUrl, dispatchTarget(node.spec).repo));
   if (notify && notifiesOutcome(notify.options)) steps.push(outcomeStep(notify));
   return {
     apiVersion: KARGO_API_VERSION,
@@ -600,7 +624,7 @@ function rebuildStage(node: ImageNode, estate: Estate, names: EstateNames, names
 export const ANALYZE_INPUTS = ["repo", "commit"] as const;
 
 function analyzeStage(source: SourceRepo, name: string, warehouse: string, namespace: string, options: AnalysisOptions, apiUrl: string): KubernetesObject {
-  const repoURL = `https://github.com/${source.repo}.git`;
+  const repoURL = source.repoURL;
   const commit = `(commitFrom(${lit(repoURL)}, warehouse(${lit(warehouse)}))?.ID ?? "")`;
   const body = dispatchBodyOf(options.factoryBranch, { repo: lit(source.repo), commit });
   return {
@@ -716,8 +740,12 @@ export interface KargoPlan {
   objects: KubernetesObject[];
   polling: RegistryPolling[];
   names: EstateNames;
-  /** Repositories Kargo needs git credentials for (owner/name), sorted: update targets, and source repos when analysis is on. */
+  /** GitHub repositories Kargo needs git credentials for (owner/name), sorted: update targets, and source repos when analysis is on. */
   gitRepos: string[];
+  /** GitLab projects Kargo needs git credentials for (source repos when analysis is on), by host, paths sorted. */
+  gitlabRepos: Record<string, string[]>;
+  /** Whether a Stage creates GitLab pipelines (and so reads the gitlab-credentials Secret). */
+  gitlabPipelines: boolean;
   /** The workflow each rebuild Stage dispatches, sorted by Stage. */
   dispatches: StageDispatch[];
 }
@@ -744,6 +772,7 @@ export function planKargo(estate: Estate, options: KargoOptions): KargoPlan {
   const dispatches: StageDispatch[] = [];
   const parents = managedParents(estate);
   const updates = (node: ImageNode) => opensUpdates(node, role);
+  let gitlabPipelines = false;
 
   for (const base of estate.bases) {
     objects.push(baseWarehouse(base, names.baseWarehouse.get(base.key)!, ns, polling));
@@ -756,8 +785,12 @@ export function planKargo(estate: Estate, options: KargoOptions): KargoPlan {
     if (parents.has(name)) objects.push(observerStage(names.imageObserver(name), names.imageWarehouse(name), ns));
     if (node.triggers.length > 0 && dispatchesRebuilds(node.spec, role)) {
       objects.push(rebuildStage(node, estate, names, ns, settings));
-      const target = dispatchTarget(node.spec);
-      dispatches.push({ stage: names.rebuildStage(name), repo: target.repo, branch: target.ref, workflowPath: `.github/workflows/${target.workflow}` });
+      if (isGitlab(node.spec.source)) {
+        gitlabPipelines = true;
+      } else {
+        const target = dispatchTarget(node.spec);
+        dispatches.push({ stage: names.rebuildStage(name), repo: target.repo, branch: target.ref, workflowPath: `.github/workflows/${target.workflow}` });
+      }
     }
     if (updates(node)) for (const group of updateGroups(node.spec, names)) objects.push(updateStage(node, group, names, ns));
   }
@@ -796,10 +829,27 @@ export function planKargo(estate: Estate, options: KargoOptions): KargoPlan {
   // Kargo finds git credentials by repoURL: the update targets, and the source repos the
   // source Warehouses poll (they may be private).
   const gitRepos = [
-    ...new Set(estate.images.flatMap((i) => [...(updates(i) ? i.spec.updates.map((u) => u.repo) : []), ...(analysis ? [i.spec.source.repo] : [])])),
+    ...new Set(
+      estate.images.flatMap((i) => [...(updates(i) ? i.spec.updates.map((u) => u.repo) : []), ...(analysis && !isGitlab(i.spec.source) ? [i.spec.source.repo] : [])]),
+    ),
   ].sort();
+  const gitlabRepos: Record<string, string[]> = {};
+  if (analysis) {
+    const seen = new Set<string>();
+    for (const i of estate.images.filter((n) => isGitlab(n.spec.source))) {
+      const key = sourceKey(i.spec.source);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      (gitlabRepos[i.spec.source.host!] ??= []).push(i.spec.source.repo);
+    }
+    for (const paths of Object.values(gitlabRepos)) paths.sort();
+  }
   dispatches.sort((a, b) => (a.stage < b.stage ? -1 : a.stage > b.stage ? 1 : 0));
-  return { objects: sorted, polling, names, gitRepos, dispatches };
+  return { objects: sorted, polling, names, gitRepos, gitlabRepos: sortKeys(gitlabRepos), gitlabPipelines, dispatches };
+}
+
+function sortKeys<T>(record: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 /** The plain Kargo objects (what GitOps delivery commits). */

@@ -4,6 +4,8 @@
  */
 import { type Problem, UserError } from "../config/errors";
 import { CONFIG_NAMESPACE } from "../config/stack";
+import { GITLAB_CREDENTIALS_SECRET } from "./gitlab";
+import { kubeName, uniqueNames } from "./names";
 import { GIT_CREDENTIALS_SECRET, GITHUB_CREDENTIALS_SECRET } from "./objects";
 import type { RegistrySettings } from "./polling";
 
@@ -51,6 +53,38 @@ export function gitCredentialsSecret(project: string, repos: readonly string[]):
     plain: { repoURL: `^https://github\\.com/(${alternatives})(\\.git)?$`, repoURLIsRegex: "true", username: "x-access-token" },
     tokenKey: "password",
   };
+}
+
+/** `gitlab-credentials`: the GitLab token the pipeline steps read as `.password` (stack secret gitlabToken). */
+export function gitlabCredentialsSecret(project: string): SecretShape {
+  return {
+    name: GITLAB_CREDENTIALS_SECRET,
+    namespace: project,
+    labels: { "kargo.akuity.io/cred-type": "generic" },
+    plain: {},
+    tokenKey: "password",
+  };
+}
+
+/**
+ * Git credentials for the GitLab projects the source Warehouses poll: one Secret per host,
+ * matching exactly those projects (`https://<host>/<path>`, with or without `.git`, as written
+ * or lowercase), with the GitLab token as the password. GitLab takes any username with an
+ * access token over HTTPS; `oauth2` also serves OAuth tokens.
+ */
+export function gitlabGitCredentialsSecrets(project: string, reposByHost: Readonly<Record<string, readonly string[]>>): SecretShape[] {
+  const hosts = Object.keys(reposByHost).filter((h) => reposByHost[h].length > 0).sort();
+  const names = uniqueNames(hosts, (h) => kubeName("git-credentials-gitlab", h), "git-credentials-gitlab");
+  return hosts.map((host) => {
+    const forms = [...new Set(reposByHost[host].flatMap((r) => [r, r.toLowerCase()]))].sort();
+    return {
+      name: names.get(host)!,
+      namespace: project,
+      labels: { "kargo.akuity.io/cred-type": "git" },
+      plain: { repoURL: `^https://${escapeRegex(host)}/(${forms.map(escapeRegex).join("|")})(\\.git)?$`, repoURLIsRegex: "true", username: "oauth2" },
+      tokenKey: "password",
+    };
+  });
 }
 
 export interface RegistryCredential {

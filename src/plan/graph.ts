@@ -4,6 +4,7 @@
  * dispatched in the worst case, and which images wait for a person.
  */
 import type { Estate, ImageNode } from "../model/types";
+import { sourceLabel } from "../config/source";
 
 export interface FanOut {
   /** WatchedBase.key */
@@ -217,7 +218,8 @@ export function overview(estate: Estate, maxGroups = 30): string {
   const registries = new Map<string, number>();
   for (const b of estate.bases) registries.set(registryOf(b.key), (registries.get(registryOf(b.key)) ?? 0) + 1);
   const repos = new Map<string, number>();
-  for (const n of estate.images) repos.set(n.spec.source.repo.toLowerCase(), (repos.get(n.spec.source.repo.toLowerCase()) ?? 0) + 1);
+  const repoOf = (n: Estate["images"][number]) => sourceLabel(n.spec.source).toLowerCase();
+  for (const n of estate.images) repos.set(repoOf(n), (repos.get(repoOf(n)) ?? 0) + 1);
   // Past maxGroups, the smallest groups are shown as one "other" group.
   const top = (m: Map<string, number>) => {
     const sorted = [...m.entries()].sort((a, b) => b[1] - a[1] || cmp(a[0], b[0]));
@@ -236,7 +238,7 @@ export function overview(estate: Estate, maxGroups = 30): string {
   for (const [k, n] of rep.groups) lines.push(`  ${repId.get(k)}["${esc(k)}<br/>${n} image${n === 1 ? "" : "s"}"]:::image`);
   const edges = new Map<string, number>();
   for (const n of estate.images) {
-    const to = repId.get(repKey(n.spec.source.repo.toLowerCase()))!;
+    const to = repId.get(repKey(repoOf(n)))!;
     const froms = new Set(n.triggers.map((t) => (t.source.kind === "base" ? regId.get(regKey(registryOf(t.source.key))) : undefined)).filter(Boolean));
     for (const from of froms) edges.set(`${from} ${to}`, (edges.get(`${from} ${to}`) ?? 0) + 1);
   }

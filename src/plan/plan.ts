@@ -4,6 +4,7 @@
  * things a reviewer should know. Built from a render and the estate model; pure.
  */
 import { UserError } from "../config/errors";
+import { sourceKey } from "../config/source";
 import type { StackSettings } from "../config/stack";
 import { dispatchesRebuilds } from "../kargo/objects";
 import { knownLimit, type RegistryPolling, registryPolling } from "../kargo/polling";
@@ -169,7 +170,7 @@ export function buildPlan(input: PlanInput): Plan {
   const now = Math.floor((input.now ?? new Date()).getTime() / 1000);
   // Only the images this stack has a rebuild Stage for (a canary sends only dry runs).
   const windows = windowPlans(estate.images.filter((i) => i.triggers.length > 0 && dispatchesRebuilds(i.spec, input.settings.builds ?? "owner")).map((i) => i.spec), now);
-  const repositories = new Set(estate.images.map((i) => i.spec.source.repo.toLowerCase())).size;
+  const repositories = new Set(estate.images.map((i) => sourceKey(i.spec.source))).size;
 
   return {
     project: render.project,

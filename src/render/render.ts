@@ -142,6 +142,7 @@ export async function renderStack(opts: RenderOptions): Promise<RenderResult> {
   const files = new Map<string, string>();
   for (const [file, content] of kubernetesFiles(run.resources, inputsOf)) files.set(file, content);
   for (const [file, content] of githubFiles(run.resources, inputsOf, values.config, notes)) files.set(file, content);
+  for (const [file, content] of gitlabFiles(outputs)) files.set(file, content);
   files.set("resources.json", json(resources));
   files.set("outputs.json", json(outputs));
   files.set(
@@ -463,6 +464,31 @@ function githubFiles(resources: readonly RecordedResource[], inputsOf: InputsOf,
     const repoDir = clash ? `${e.repo}@${(e.branch ?? "default").replace(/\//g, "_")}` : e.repo;
     const key = `github/${e.owner}/${repoDir}/${e.file}`;
     files.set(files.has(key) ? `${key}~${e.urn.split("::").pop()}` : key, e.content);
+  }
+  return files;
+}
+
+// ---------------------------------------------------------------------------------------------
+// GitLab files
+
+/**
+ * The suggested GitLab CI files the program exports (gitlabPipelineFiles): one folder per
+ * project, `gitlab/<host>/<full path>/<file>`, and a folder per branch when a project has
+ * files on several branches. Host and path were validated as GitLab's (no `..`, no `\\`).
+ */
+function gitlabFiles(outputs: Record<string, unknown>): Map<string, string> {
+  const files = new Map<string, string>();
+  const exported = outputs.gitlabPipelineFiles;
+  if (!isObject(exported)) return files;
+  const entries = Object.values(exported).filter(isObject);
+  const count = new Map<string, number>();
+  const folder = (e: Record<string, unknown>) => `gitlab/${String(e.host)}/${String(e.project)}`;
+  for (const e of entries) count.set(folder(e), (count.get(folder(e)) ?? 0) + 1);
+  for (const e of entries) {
+    const segments = [String(e.host), ...String(e.project).split("/"), String(e.path)];
+    if (!segments.every(safeSegment) || typeof e.content !== "string") throw new Error(`gitlabPipelineFiles holds an entry render cannot place: ${folder(e)}`);
+    const dir = (count.get(folder(e)) ?? 0) > 1 ? `${folder(e)}@${String(e.branch).replace(/\//g, "_")}` : folder(e);
+    files.set(`${dir}/${String(e.path)}`, e.content);
   }
   return files;
 }

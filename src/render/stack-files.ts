@@ -154,6 +154,16 @@ export function readStackValues(project: ProjectFile, opts: ReadStackOptions): S
     secretValues.push(config[tokenKey]);
     notes.push(`${tokenKey} is not set in ${shown}${environments.length > 0 ? " (it may come from its ESC environment)" : ""}; a placeholder stands in for it`);
   }
+  // GitLab sources need gitlabToken; render reaches no GitLab, so a placeholder stands in
+  // (the program only reads it when the estate has GitLab sources).
+  const gitlabKey = `${CONFIG_NAMESPACE}:gitlabToken`;
+  const gitlabProblem = config[gitlabKey] === undefined || config[gitlabKey] === secretPlaceholder(gitlabKey) ? undefined : tokenProblem(config[gitlabKey]);
+  if (gitlabProblem) throw new UserError([{ file: shown, field: gitlabKey, message: gitlabProblem }]);
+  if (config[gitlabKey] === undefined) {
+    config[gitlabKey] = secretPlaceholder(gitlabKey);
+    secretKeys.add(gitlabKey);
+    secretValues.push(config[gitlabKey]);
+  }
   // The cluster: a stack names a context or holds a kubeconfig. One that imports an ESC
   // environment may get its kubeconfig from there; render never reaches a cluster anyway.
   const kubeconfigKey = `${CONFIG_NAMESPACE}:kubeconfig`;

@@ -7,8 +7,9 @@
 // `?.x`, `[i]`, calls (of a name, or of a member holding a function, as `response.header(…)`),
 // unary `!`, `+ - * / %`, comparisons, `in` (array membership, map keys), `contains` (strings),
 // `&&`, `||`, `??`, `?:`,
-// parentheses, `let x = …; body`, and `find(array, {predicate})` with `#` the element (the
-// only builtin taking a predicate here). Anything else is a syntax error, so an unexpected
+// parentheses, `let x = …; body`, `find(array, {predicate})` with `#` the element (the only
+// builtin taking a predicate here), and the builtins in BUILTINS (string, int, lower, type,
+// values, flatten, sort, join). Anything else is a syntax error, so an unexpected
 // construct fails the test rather than passing unexamined. `now()` exists only in an env that
 // adds `clockEnv(at)`: a Go time.Time whose `.Unix()` is an int64.
 //
@@ -400,8 +401,47 @@ function equal(a: Value, b: Value): boolean {
   return (a ?? null) === (b ?? null);
 }
 
-/** expr-lang builtins the generated expressions call: string(), int() (to a Go int, a BigInt here), lower(). */
+/** expr-lang's type(): builtin/lib.go `Type` by Go kind (a body's JSON object is a map, its numbers float). */
+function goType(v: Value): string {
+  if (v === null || v === undefined) return "nil";
+  if (typeof v === "bigint") return "int";
+  if (typeof v === "number") return "float";
+  if (typeof v === "string") return "string";
+  if (typeof v === "boolean") return "bool";
+  if (Array.isArray(v)) return "array";
+  if (typeof v === "function") return "func";
+  return "map";
+}
+
+/**
+ * expr-lang builtins the generated expressions call: string(), int() (to a Go int, a BigInt
+ * here), lower(), type(), values() (of a map), flatten() (arrays in arrays), sort() (strings or
+ * numbers, ascending) and join() (of strings, as builtin.go `join` asserts each is one).
+ */
 const BUILTINS = {
+  type: goType,
+  values: (m: Value) => {
+    if (goType(m) !== "map") throw new TypeError(`cannot get values from ${goType(m)}`);
+    return Object.values(m as Record<string, Value>);
+  },
+  flatten: (a: Value) => {
+    if (!Array.isArray(a)) throw new TypeError(`cannot flatten ${goType(a)}`);
+    const out: Value[] = [];
+    const walk = (x: Value[]) => x.forEach((v) => (Array.isArray(v) ? walk(v) : out.push(v)));
+    walk(a);
+    return out;
+  },
+  sort: (a: Value) => {
+    if (!Array.isArray(a)) throw new TypeError(`cannot sort ${goType(a)}`);
+    return [...a].sort((x, y) => (x as string | number) < (y as string | number) ? -1 : (x as string | number) > (y as string | number) ? 1 : 0);
+  },
+  join: (a: Value, glue: string = "") => {
+    if (!Array.isArray(a)) throw new TypeError(`invalid argument for join (type ${goType(a)})`);
+    return a.map((v) => {
+      if (typeof v !== "string") throw new TypeError("join takes strings");
+      return v;
+    }).join(glue);
+  },
   string: (v: Value) => goString(v),
   lower: (v: string) => v.toLowerCase(),
   int: (v: Value) => {

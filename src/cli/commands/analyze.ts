@@ -2,7 +2,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { analyzeDockerfile } from "../../analysis/dockerfile";
 import { analyzeEstate, LOCK_FILE_NAME, serializeLock, writeLock } from "../../analysis/lock";
-import { type DockerfileSource, githubSource, localSource, MAX_DOCKERFILE_BYTES } from "../../analysis/sources";
+import { type DockerfileSource, githubSource, gitlabSource, localSource, MAX_DOCKERFILE_BYTES, providerSource } from "../../analysis/sources";
+import { isGitlab } from "../../config/source";
 import { formatProblem, type Problem, readUserFile, UserError } from "../../config/errors";
 import { isHttpsApiUrl, tokenProblem } from "../../config/stack";
 import { loadImagesFile } from "../../config/images";
@@ -96,14 +97,14 @@ async function analyzeAll(values: Values, io: CliIO): Promise<number> {
   const json = values.json === true;
 
   if (values.check) {
-    const source = root !== undefined ? localSource(root, (f) => displayPath(f, io.cwd)) : githubSource({ token: githubToken(io.env), apiUrl: githubApiUrl(io.env) });
+    const source = root !== undefined ? localSource(root, (f) => displayPath(f, io.cwd)) : remoteSource(io.env);
     const check = await compareLock(imagesFile, target.stateDir, source, "some Dockerfiles cannot be read", io);
     if (!check.lock) throw new UserError(check.problems);
     return report(check.status, check.patch, check.problems, shownLock, target, json, io, describe(check.lock));
   }
 
-  const source: DockerfileSource = root !== undefined ? localSource(root, (f) => displayPath(f, io.cwd)) : githubSource({ token: githubToken(io.env), apiUrl: githubApiUrl(io.env) });
-  const from = root !== undefined ? displayPath(root, io.cwd) : "GitHub";
+  const source: DockerfileSource = root !== undefined ? localSource(root, (f) => displayPath(f, io.cwd)) : remoteSource(io.env);
+  const from = root !== undefined ? displayPath(root, io.cwd) : imagesFile.images.some((i) => isGitlab(i.source)) ? "GitHub and GitLab" : "GitHub";
   const result = await analyzeFrom(imagesFile, source, io);
   if (!result.lock) throw new UserError(result.problems);
   const text = serializeLock(result.lock);
@@ -151,15 +152,20 @@ function report(
   return status !== "fresh" || problems.length > 0 ? 1 : 0;
 }
 
+/** GitHub sources through GitHub's API, GitLab sources through their host's (GITLAB_TOKEN). */
+function remoteSource(env: CliIO["env"]): DockerfileSource {
+  return providerSource(githubSource({ token: envToken(env, "GITHUB_TOKEN"), apiUrl: githubApiUrl(env) }), gitlabSource({ token: envToken(env, "GITLAB_TOKEN") }));
+}
+
 /**
- * GITHUB_TOKEN, checked before any request: unset or empty means none; blank or anything that
- * cannot be an HTTP header value is an error that never shows the token.
+ * GITHUB_TOKEN or GITLAB_TOKEN, checked before any request: unset or empty means none; blank or
+ * anything that cannot be an HTTP header value is an error that never shows the token.
  */
-function githubToken(env: CliIO["env"]): string | undefined {
-  const token = env.GITHUB_TOKEN;
+function envToken(env: CliIO["env"], name: "GITHUB_TOKEN" | "GITLAB_TOKEN"): string | undefined {
+  const token = env[name];
   if (token === undefined || token === "") return undefined;
   const problem = tokenProblem(token);
-  if (problem) throw new UserError([{ file: "GITHUB_TOKEN", message: problem.replace(/set the token \(pulumi config set --secret \.\.\.\)/, "set it or unset it") }]);
+  if (problem) throw new UserError([{ file: name, message: problem.replace(/set the token \(pulumi config set --secret \.\.\.\)/, "set it or unset it") }]);
   return token;
 }
 

@@ -1,6 +1,7 @@
 import * as path from "node:path";
 import { formatProblem, isUserError, type Problem, UserError } from "../../config/errors";
 import { loadImagesFile } from "../../config/images";
+import { sourceKey } from "../../config/source";
 import { checkBuildOwners } from "../../build-owners";
 import { CONFIG_NAMESPACE } from "../../config/stack";
 import type { PreparedStack } from "../../stack";
@@ -34,7 +35,7 @@ export const validateCommand: Command = {
         if (json && isUserError(e)) return printJson(io, [], e.problems);
         throw e;
       }
-      const repos = new Set(parsed.images.map((i) => i.source.repo));
+      const repos = new Set(parsed.images.map((i) => sourceKey(i.source)));
       // One generated workflow per source repository and branch.
       const generated = new Set(parsed.images.filter((i) => i.source.generatedWorkflow).map((i) => `${i.source.repo.toLowerCase()}\0${i.source.branch}`)).size;
       const summary = {
@@ -122,6 +123,7 @@ async function validateStack(name: string | undefined, overrides: readonly strin
     stack: inputs.stack,
     registryTokenHosts,
     hasKubeconfig: inputs.config[`${CONFIG_NAMESPACE}:kubeconfig`] !== undefined,
+    hasGitlabToken: inputs.config[`${CONFIG_NAMESPACE}:gitlabToken`] !== undefined,
     config: inputs.config,
   });
   const root = localSourceRoot(sourceRoot, inputs.settings.imagesPath, io);

@@ -1,0 +1,143 @@
+/**
+ * Rebuilds of images whose source is a GitLab project: the rebuild Stage creates a pipeline on
+ * the image's branch through GitLab's pipeline API and follows it to its end, as it dispatches
+ * and follows a GitHub workflow run.
+ *
+ * GitLab facts relied on (gitlab-org/gitlab):
+ * - POST /api/v4/projects/:id/pipeline, `:id` the URL-encoded full path, JSON body
+ *   `{ref, variables: [{key, value}]}`; 201 with the pipeline (`id`, `web_url`, `status`)
+ *   (lib/api/ci/pipelines.rb, "Create a new pipeline").
+ * - A pipeline that cannot be created is a 400 whose `message` is the model's errors, a map
+ *   such as `{"base": ["Insufficient permissions to set pipeline variables"]}`
+ *   (lib/api/helpers.rb `render_validation_error!`); unknown projects 404 and bad tokens 401
+ *   with a string `message`; Grape's parameter errors answer `{"error": "..."}`.
+ * - Pipeline variables are refused ("Insufficient permissions to set pipeline variables",
+ *   lib/gitlab/ci/pipeline/chain/build.rb) when the token's role is below the project's
+ *   "Minimum role to use pipeline variables" (`ci_pipeline_variables_minimum_override_role`),
+ *   which is `no_one_allowed` for new projects in new namespaces on GitLab.com since 17.7
+ *   (doc/ci/variables/_index.md, "Restrict pipeline variables"). README says what to change.
+ * - GET /api/v4/projects/:id/pipelines/:pipeline_id answers the pipeline and its `status`:
+ *   created, waiting_for_resource, preparing, pending, running, success, failed, canceled,
+ *   skipped, manual or scheduled (doc/api/pipelines.md).
+ * - Rate limits answer 429 (with Retry-After when GitLab knows how long).
+ */
+import type { ImageSpec } from "../config/schema";
+import { gitlabApiUrl, gitlabProjectId } from "../config/source";
+
+/** The generic Secret the GitLab steps read (`secret('gitlab-credentials').password`). */
+export const GITLAB_CREDENTIALS_SECRET = "gitlab-credentials";
+
+/** The pipeline variables a rebuild sets: the GitHub dispatch inputs under GitLab's naming. */
+export const GITLAB_VARIABLES = {
+  image: "IMAGE_FACTORY_IMAGE",
+  version_bump: "IMAGE_FACTORY_VERSION_BUMP",
+  triggered_by: "IMAGE_FACTORY_TRIGGERED_BY",
+  base_image: "IMAGE_FACTORY_BASE_IMAGE",
+  base_digest: "IMAGE_FACTORY_BASE_DIGEST",
+  dry_run: "IMAGE_FACTORY_DRY_RUN",
+} as const;
+
+/** Pipeline statuses that will not change any more, and the ones of those that count as built. */
+export const GITLAB_DONE_STATUSES = ["success", "skipped", "failed", "canceled"] as const;
+/** A pipeline whose jobs were all skipped built nothing wrong, as a GitHub run concluded `skipped`. */
+export const GITLAB_GOOD_STATUSES = ["success", "skipped"] as const;
+
+/** What the user must change when GitLab refuses the variables. */
+export const VARIABLES_REFUSED_HINT =
+  " (the token's role may not set pipeline variables: in the project's Settings > CI/CD > Variables set \"Minimum role to use pipeline variables\" to the token's role, e.g. Developer)";
+
+function lit(text: string): string {
+  return JSON.stringify(text);
+}
+
+/** A 429 or 5xx: GitLab will answer differently later. Any other 4xx is final. */
+export const GITLAB_FINAL_CLIENT_ERROR = "(response.status >= 400 && response.status < 500 && response.status != 429)";
+
+/**
+ * GitLab's message: `message` (a string, or a map of field to messages) or `error`; the status
+ * when the body has neither (or is not JSON). The refused-variables case gets the hint.
+ */
+export const GITLAB_MESSAGE =
+  'let b = response.body; let m = type(b) == "map" ? (b.message ?? b.error ?? "") : ""; ' +
+  'let t = type(m) == "string" ? m : (type(m) == "map" ? join(sort(flatten(values(m))), "; ") : ""); ' +
+  `(t == "" ? "HTTP " + string(response.status) : t) + (t contains "pipeline variables" ? ${lit(VARIABLES_REFUSED_HINT)} : "")`;
+
+const CONTENT_TYPE = { name: "Content-Type", value: "application/json" };
+/** Bearer works for personal, project and group access tokens and OAuth tokens alike; never in the URL. */
+const AUTHORIZATION = { name: "Authorization", value: `Bearer \${{ secret('${GITLAB_CREDENTIALS_SECRET}').password }}` };
+
+export interface GitlabStepSettings {
+  retry: { timeout: string; errorThreshold: number };
+  requestTimeout: string;
+  dispatchPollInterval: string;
+  runPollInterval: string;
+  guard: string;
+}
+
+/** `https://<host>/api/v4/projects/<encoded path>`. */
+export function gitlabProjectUrl(image: ImageSpec): string {
+  return `${gitlabApiUrl(image.source.host!)}/projects/${gitlabProjectId(image.source.repo)}`;
+}
+
+/**
+ * The create-pipeline body: the branch, and one variable per dispatch input (values are
+ * expr-lang expressions of strings). `${% quote() %}` keeps the body a string.
+ */
+export function gitlabPipelineBody(ref: string, values: Record<string, string>): string {
+  const variables = Object.entries(GITLAB_VARIABLES).map(([input, key]) => `{"key": ${lit(key)}, "value": ${values[input]}}`);
+  return `\${% quote({"ref": ${lit(ref)}, "variables": [${variables.join(", ")}]}) %}`;
+}
+
+/** The create-pipeline step; its outputs name the pipeline as a GitHub dispatch names its run. */
+export function gitlabDispatchStep(image: ImageSpec, values: Record<string, string>, settings: GitlabStepSettings) {
+  return {
+    uses: "http",
+    as: "dispatch",
+    if: settings.guard,
+    retry: { ...settings.retry },
+    config: {
+      method: "POST",
+      url: `${gitlabProjectUrl(image)}/pipeline`,
+      headers: [AUTHORIZATION, CONTENT_TYPE].map((h) => ({ ...h })),
+      body: gitlabPipelineBody(image.source.branch, values),
+      timeout: settings.requestTimeout,
+      pollInterval: settings.dispatchPollInterval,
+      successExpression: "response.status == 201",
+      failureExpression: GITLAB_FINAL_CLIENT_ERROR,
+      errorExpression: GITLAB_MESSAGE,
+      outputs: [
+        // The id is a JSON number (a Go float64): int() first, or string() would print 1.7e+09.
+        { name: "runId", fromExpression: 'response.status == 201 && response.body?.id != nil ? string(int(response.body.id)) : ""' },
+        { name: "runUrl", fromExpression: 'response.status == 201 ? (response.body?.web_url ?? "") : ""' },
+      ],
+    },
+  };
+}
+
+/**
+ * Follows the pipeline until it is done: success (or all skipped) succeeds; failed or canceled
+ * fails the Promotion with the pipeline's page. created, waiting_for_resource, preparing,
+ * pending and running keep polling, and so do manual (a blocking manual job waits for a
+ * person) and scheduled (a delayed job waits for its time): both move on by themselves or by
+ * someone's hand, and the step's retry timeout bounds the wait.
+ */
+export function gitlabFollowStep(image: ImageSpec, settings: GitlabStepSettings) {
+  const done = `response.status == 200 && response.body?.status in ${JSON.stringify(GITLAB_DONE_STATUSES)}`;
+  const good = `response.body?.status in ${JSON.stringify(GITLAB_GOOD_STATUSES)}`;
+  return {
+    uses: "http",
+    as: "build",
+    if: '${{ (outputs.dispatch?.runId ?? "") != "" }}',
+    retry: { ...settings.retry },
+    config: {
+      method: "GET",
+      url: `${gitlabProjectUrl(image)}/pipelines/\${{ outputs.dispatch.runId }}`,
+      headers: [{ ...AUTHORIZATION }],
+      timeout: settings.requestTimeout,
+      pollInterval: settings.runPollInterval,
+      successExpression: `${done} && ${good}`,
+      failureExpression: `${GITLAB_FINAL_CLIENT_ERROR} || (${done} && !(${good}))`,
+      errorExpression: `response.status == 200 ? ("the pipeline ended " + string(response.body?.status ?? "without a status") + ": " + string(response.body?.web_url ?? "")) : (${GITLAB_MESSAGE})`,
+    },
+  };
+}
