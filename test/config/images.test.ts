@@ -142,8 +142,19 @@ describe("images.yaml: each field's bad value gets a message naming file, image,
     ["registry", image("  registry: GHCR.io/x\n"), 'images.yaml:6: image "app": registry: must be a lowercase registry host'],
     ["repository uppercase", image().replace("repository: acme/app", "repository: Acme/App"), 'images.yaml:2: image "app": repository: must be a lowercase OCI repository path'],
     ["repository separators", image().replace("repository: acme/app", "repository: acme//app"), "repository: must be a lowercase OCI repository path"],
-    ["source.provider", image().replace("repo: acme/app", "provider: bitbucket\n    repo: acme/app"), 'image "app": source.provider: must be github, got "bitbucket"'],
-    ["source.provider gitlab", image().replace("repo: acme/app", "provider: gitlab\n    repo: acme/app"), 'images.yaml:4: image "app": source.provider: gitlab is not supported yet'],
+    ["source.provider", image().replace("repo: acme/app", "provider: bitbucket\n    repo: acme/app"), 'image "app": source.provider: must be github or gitlab, got "bitbucket"'],
+    ["gitlab source.repo without a group", image().replace("repo: acme/app", "provider: gitlab\n    repo: app"), 'images.yaml:5: image "app": source.repo: must be a GitLab project\'s full path, group/project (with any subgroups between), got "app"'],
+    ["gitlab source.repo .git", image().replace("repo: acme/app", "provider: gitlab\n    repo: acme/web/app.git"), 'source.repo: has the project "app.git", which must not end in .git or .atom (write the path without .git)'],
+    ["gitlab source.repo group ending in a dot", image().replace("repo: acme/app", "provider: gitlab\n    repo: acme./app"), 'source.repo: has the group "acme.", which must not end in \'.\''],
+    ["gitlab source.repo leading dash", image().replace("repo: acme/app", "provider: gitlab\n    repo: acme/-app"), 'source.repo: has the project "-app", which may hold only letters, digits, \'_\', \'-\' and \'.\', and must not start with \'-\''],
+    ["gitlab source.repo empty segment", image().replace("repo: acme/app", "provider: gitlab\n    repo: acme//app"), "source.repo: must not have an empty segment"],
+    ["gitlab source.repo too deep", image().replace("repo: acme/app", `provider: gitlab\n    repo: ${Array.from({ length: 22 }, (_, i) => `g${i}`).join("/")}`), "source.repo: must have at most 20 groups and subgroups before the project"],
+    ["gitlab source.host scheme", image().replace("repo: acme/app", "provider: gitlab\n    host: https://gitlab.example.com\n    repo: acme/app"), 'images.yaml:5: image "app": source.host: must be a lowercase host name with a dot, optionally with a port'],
+    ["gitlab source.host without a dot", image().replace("repo: acme/app", "provider: gitlab\n    host: gitlab\n    repo: acme/app"), "source.host: must be a lowercase host name with a dot"],
+    ["gitlab source.host port", image().replace("repo: acme/app", "provider: gitlab\n    host: gitlab.example.com:99999\n    repo: acme/app"), "source.host: has a port above 65535"],
+    ["source.host on github", image().replace("repo: acme/app", "host: gitlab.example.com\n    repo: acme/app"), 'images.yaml:4: image "app": source.host: only applies when provider is gitlab'],
+    ["gitlab source.workflow", image().replace("repo: acme/app", "provider: gitlab\n    repo: acme/app\n    workflow: build.yml"), "source.workflow: does not apply to a GitLab source: rebuilds create a pipeline of the project's .gitlab-ci.yml"],
+    ["gitlab source.workflowInputs", image().replace("repo: acme/app", "provider: gitlab\n    repo: acme/app\n    workflowInputs: [version_bump]"), "source.workflowInputs: does not apply to a GitLab source"],
     ["source.repo", image().replace("repo: acme/app", "repo: acme"), 'images.yaml:4: image "app": source.repo: must be a GitHub repository as owner/name, got "acme"'],
     ["source.repo .git", image().replace("repo: acme/app", "repo: acme/app.git"), "source.repo: must be owner/name without .git"],
     ["source.branch", image().replace("repo: acme/app", "repo: acme/app\n    branch: feature..x"), 'images.yaml:5: image "app": source.branch: must be a valid git branch name'],
@@ -252,5 +263,45 @@ describe("images.yaml: structure and syntax", () => {
 
   it("requires each entry to be a mapping", () => {
     expect(messagesOf("- just-a-name\n")).toEqual(['images.yaml:1: entry #1: must be a mapping (an image or a base), got string "just-a-name"']);
+  });
+});
+
+describe("images.yaml: GitLab sources", () => {
+  it("takes a project's full path with subgroups, gitlab.com by default or a self-managed host", () => {
+    const text = `- name: app
+  repository: acme/app
+  source:
+    provider: gitlab
+    repo: acme/platform/Web.App_2
+    dockerfile: docker/Dockerfile
+- name: tools
+  repository: acme/tools
+  source:
+    provider: gitlab
+    host: git.acme.example:8443
+    repo: infra/tools
+`;
+    const [app, tools] = parseImagesText(text, FILE).images;
+    expect(app.source).toEqual({
+      provider: "gitlab",
+      host: "gitlab.com",
+      repo: "acme/platform/Web.App_2",
+      branch: "main",
+      dockerfile: "docker/Dockerfile",
+      context: "docker",
+      generatedWorkflow: false,
+      workflow: ".gitlab-ci.yml",
+      workflowInputs: ["version_bump", "triggered_by", "base_image", "base_digest", "dry_run"],
+    });
+    expect(tools.source.host).toBe("git.acme.example:8443");
+  });
+
+  it("accepts GitLab's path forms (a project may end in '.', a group in '-' or '_') and rejects the suffixes it reserves", () => {
+    for (const repo of ["a/b", "_g/p.", "g-/p-", "g_/.hidden", "x.y/z"]) {
+      expect(() => parseImagesText(image().replace("repo: acme/app", `provider: gitlab\n    repo: ${repo}`), FILE), repo).not.toThrow();
+    }
+    for (const repo of ["g.atom/p", "g/p.atom", "g/p.git", "-g/p", "g/p q"]) {
+      expect(() => parseImagesText(image().replace("repo: acme/app", `provider: gitlab\n    repo: "${repo}"`), FILE), repo).toThrow(UserError);
+    }
   });
 });

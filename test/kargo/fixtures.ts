@@ -172,3 +172,27 @@ export function bodyInputs(body: string): { ref: string; inputs: string[] } {
   }
   return { ref: JSON.parse(ref[1]), inputs: keys };
 }
+
+const GITLAB_PYTHON = "docker.io/library/python:3.12-slim";
+
+function gitlabImage(input: Partial<ImageInput> & { name: string; source: ImageInput["source"] }): ImageNode {
+  const spec = completeImage(imageSchema.parse({ repository: `acme/${input.name}`, registry: "registry.gitlab.com", ...input }));
+  return {
+    spec,
+    repoURL: `${spec.registry}/${spec.repository}`,
+    bases: [{ reference: GITLAB_PYTHON, runtime: true, line: 1 }],
+    triggers: [{ source: { kind: "base", key: GITLAB_PYTHON }, reference: GITLAB_PYTHON, runtime: true }],
+  };
+}
+
+/** The example estate plus two GitLab images: one on gitlab.com in a subgroup, one self-managed. */
+export function gitlabEstate(): Estate {
+  const estate = handEstate();
+  const docs = gitlabImage({ name: "docs-site", source: { provider: "gitlab", repo: "acme/web/Docs", branch: "release/2", dockerfile: "site/Dockerfile" }, versionBump: "minor" });
+  const tools = gitlabImage({ name: "tools", source: { provider: "gitlab", host: "git.acme.example:8443", repo: "infra/tools", dockerfile: "Dockerfile" } });
+  estate.images.push(docs, tools);
+  const python = estate.bases.find((b) => b.key === GITLAB_PYTHON)!;
+  python.dependents = [...python.dependents, "docs-site", "tools"].sort();
+  return estate;
+}
+

@@ -10,40 +10,17 @@
 // pkg/promotion/runner/builtin/http_requester.go `run` (failure first, then success, else
 // Running and re-polled until retry.timeout).
 import { describe, expect, it } from "vitest";
-import { completeImage, type ImageInput, imageSchema } from "../../src/config/schema";
 import { planKargo } from "../../src/kargo";
 import { credentialsUsedBy } from "../../src/kargo/credentials-used";
 import { GITLAB_VARIABLES, VARIABLES_REFUSED_HINT } from "../../src/kargo/gitlab";
 import { DISPATCH_GUARD, RUN_POLL_INTERVAL, STEP_RETRY } from "../../src/kargo/objects";
 import { gitCredentialsSecret, gitlabCredentialsSecret, gitlabGitCredentialsSecrets } from "../../src/kargo/secrets";
-import type { Estate, ImageNode } from "../../src/model/types";
 import { evaluateConfig, evaluateExpression, evaluateTemplate, promotionEnv, responseEnv, type Env } from "../helpers/kargo-expr";
-import { find, handEstate } from "./fixtures";
+import { find, gitlabEstate, handEstate } from "./fixtures";
 
 const PYTHON_WH = "base-python-3-12-slim";
 const PYTHON = "docker.io/library/python:3.12-slim";
 const TOKEN = "glpat-CANARY-t0ken-never-shown";
-
-function gitlabImage(input: Partial<ImageInput> & { name: string; source: ImageInput["source"] }): ImageNode {
-  const spec = completeImage(imageSchema.parse({ repository: `acme/${input.name}`, registry: "registry.gitlab.com", ...input }));
-  return {
-    spec,
-    repoURL: `${spec.registry}/${spec.repository}`,
-    bases: [{ reference: PYTHON, runtime: true, line: 1 }],
-    triggers: [{ source: { kind: "base", key: PYTHON }, reference: PYTHON, runtime: true }],
-  };
-}
-
-/** The example estate plus two GitLab images: one on gitlab.com in a subgroup, one self-managed. */
-export function gitlabEstate(): Estate {
-  const estate = handEstate();
-  const docs = gitlabImage({ name: "docs-site", source: { provider: "gitlab", repo: "acme/web/Docs", branch: "release/2", dockerfile: "site/Dockerfile" }, versionBump: "minor" });
-  const tools = gitlabImage({ name: "tools", source: { provider: "gitlab", host: "git.acme.example:8443", repo: "infra/tools", dockerfile: "Dockerfile" } });
-  estate.images.push(docs, tools);
-  const python = estate.bases.find((b) => b.key === PYTHON)!;
-  python.dependents = [...python.dependents, "docs-site", "tools"].sort();
-  return estate;
-}
 
 const estate = gitlabEstate();
 const plan = planKargo(estate, { project: "image-factory", factoryRepo: "acme/image-factory" });

@@ -6,7 +6,7 @@ import { type KargoOptions, planKargo } from "../../src/kargo";
 import type { Estate } from "../../src/model/types";
 import { evaluateConfig, evaluateTemplate, promotionEnv, type SimulatedImage } from "../helpers/kargo-expr";
 import { ajvErrors, crdValidator, isExpression, kargoJsonSchemas, REF_DIR, refFile, stepConfigErrors } from "../helpers/ref-schemas";
-import { handEstate } from "./fixtures";
+import { gitlabEstate, handEstate } from "./fixtures";
 
 const haveRef = refFile("kargo-crds/kargo.akuity.io_stages.yaml") !== undefined;
 if (!haveRef) console.warn(`Kargo reference schemas not found under ${REF_DIR} (set IMAGE_FACTORY_REF_DIR): schema validation skipped`);
@@ -40,6 +40,8 @@ function estates(): Array<[string, Estate, string | undefined, Partial<KargoOpti
   );
   const windowed = handEstate();
   windowed.images = windowed.images.map((n) => ({ ...n, spec: { ...n.spec, rebuildWindow: { days: ["sat" as const, "sun" as const], from: "22:00", to: "04:00", timeZone: "America/New_York" } } }));
+  const gitlabWindowed = gitlabEstate();
+  gitlabWindowed.images = gitlabWindowed.images.map((n) => ({ ...n, spec: { ...n.spec, rebuildWindow: { days: ["sat" as const, "sun" as const], from: "22:00", to: "04:00", timeZone: "Europe/London" } } }));
   return [
     ["example, with analysis", handEstate(), "acme/image-factory"],
     ["an environment chain", chain, undefined],
@@ -54,6 +56,13 @@ function estates(): Array<[string, Estate, string | undefined, Partial<KargoOpti
     [
       "rebuild windows on every image, with every notification",
       windowed,
+      "acme/image-factory",
+      { notifications: { stack: "prod", events: ["dispatched", "built", "failed"], factoryRepo: "acme/image-factory", factoryBranch: "main", workflow: "notify.yml" } },
+    ],
+    ["with GitLab sources (gitlab.com and self-managed)", gitlabEstate(), "acme/image-factory"],
+    [
+      "GitLab sources with rebuild windows, with every notification",
+      gitlabWindowed,
       "acme/image-factory",
       { notifications: { stack: "prod", events: ["dispatched", "built", "failed"], factoryRepo: "acme/image-factory", factoryBranch: "main", workflow: "notify.yml" } },
     ],
