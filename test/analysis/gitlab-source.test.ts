@@ -1,0 +1,158 @@
+// analyze reading Dockerfiles of GitLab sources through GitLab's repository files API
+// (GET /api/v4/projects/:id/repository/files/:file_path/raw?ref=, gitlab-org/gitlab
+// doc/api/repository_files.md "Get raw file from repository"), with a fake fetch.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { type FetchLike, githubSource, gitlabSource, localSource, providerSource, SourceError } from "../../src/analysis/sources";
+import { parseImagesText } from "../../src/config/images";
+
+type Reply = { status: number; body?: string; headers?: Record<string, string> } | Error;
+
+const TOKEN = "glpat-CANARY-never-in-a-message";
+
+function fakeFetch(script: Record<string, Reply[]>) {
+  const calls: Array<{ url: string; headers: Record<string, string> }> = [];
+  const fetch: FetchLike = async (url, init) => {
+    calls.push({ url, headers: init.headers });
+    const queue = script[url];
+    if (!queue || queue.length === 0) throw new Error(`unexpected request ${url}`);
+    const reply = queue.length > 1 ? (queue.shift() as Reply) : queue[0];
+    if (reply instanceof Error) throw reply;
+    const headers = new Map(Object.entries(reply.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+    return { status: reply.status, headers: { get: (name: string) => headers.get(name.toLowerCase()) ?? null }, text: async () => reply.body ?? "" };
+  };
+  return { fetch, calls };
+}
+
+const { images } = parseImagesText(
+  [
+    "- name: docs",
+    "  repository: acme/docs",
+    "  source: {provider: gitlab, repo: acme/web/docs, branch: release/2, dockerfile: 'site/web app/Dockerfile'}",
+    "- name: tools",
+    "  repository: acme/tools",
+    "  source: {provider: gitlab, host: 'git.acme.example:8443', repo: infra/tools}",
+    "- name: api",
+    "  repository: acme/api",
+    "  source: {repo: acme/api}",
+    "",
+  ].join("\n"),
+  "images.yaml",
+);
+const [docs, tools, api] = images;
+const DOCS = "https://gitlab.com/api/v4/projects/acme%2Fweb%2Fdocs/repository/files/site%2Fweb%20app%2FDockerfile/raw?ref=release%2F2";
+const TOOLS = "https://git.acme.example:8443/api/v4/projects/infra%2Ftools/repository/files/Dockerfile/raw?ref=main";
+
+function source(fetch: FetchLike, extra: Partial<Parameters<typeof gitlabSource>[0]> = {}) {
+  const sleeps: number[] = [];
+  const src = gitlabSource({ fetch, token: TOKEN, sleep: async (ms) => void sleeps.push(ms), now: () => 1_700_000_000_000, ...extra });
+  return { src, sleeps };
+}
+
+async function failure(p: Promise<unknown>): Promise<SourceError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(SourceError);
+    expect((e as Error).message).not.toContain(TOKEN);
+    return e as SourceError;
+  }
+  throw new Error("expected a SourceError");
+}
+
+describe("gitlabSource", () => {
+  it("reads the raw file at the image's branch, the project and file paths URL-encoded, the token in PRIVATE-TOKEN", async () => {
+    const { fetch, calls } = fakeFetch({ [DOCS]: [{ status: 200, body: "FROM node:22\n" }], [TOOLS]: [{ status: 200, body: "FROM python:3.12\n" }] });
+    const { src } = source(fetch);
+    expect(await src.read(docs)).toBe("FROM node:22\n");
+    expect(await src.read(tools)).toBe("FROM python:3.12\n");
+    expect(calls.map((c) => c.url)).toEqual([DOCS, TOOLS]);
+    expect(calls[0].headers["PRIVATE-TOKEN"]).toBe(TOKEN);
+    expect(calls[0].url).not.toContain(TOKEN);
+    expect(src.locate(docs)).toBe("gitlab.com/acme/web/docs@release/2:site/web app/Dockerfile");
+  });
+
+  it("sends no token header without GITLAB_TOKEN (public projects)", async () => {
+    const { fetch, calls } = fakeFetch({ [TOOLS]: [{ status: 200, body: "FROM x\n" }] });
+    await gitlabSource({ fetch }).read(tools);
+    expect(calls[0].headers["PRIVATE-TOKEN"]).toBeUndefined();
+  });
+
+  it("retries 429 after Retry-After (or RateLimit-Reset), 5xx and network errors with backoff, then reads", async () => {
+    const { fetch, calls } = fakeFetch({
+      [DOCS]: [
+        { status: 429, body: "Retry later\n", headers: { "Retry-After": "7" } },
+        { status: 429, headers: { "RateLimit-Reset": String(1_700_000_000 + 3) } },
+        { status: 502 },
+        new Error("socket hang up"),
+        { status: 200, body: "FROM node:22\n" },
+      ],
+    });
+    const { src, sleeps } = source(fetch, { baseDelayMs: 100 });
+    expect(await src.read(docs)).toBe("FROM node:22\n");
+    expect(calls).toHaveLength(5);
+    expect(sleeps).toEqual([7000, 3000, 400, 800]);
+  });
+
+  it("gives up after the last attempt with what went wrong, and reports a wait longer than allowed instead of waiting", async () => {
+    const { fetch } = fakeFetch({ [DOCS]: [{ status: 503 }] });
+    expect((await failure(source(fetch, { maxAttempts: 3, baseDelayMs: 1 }).src.read(docs))).message).toBe(
+      "GitLab answered 503 reading gitlab.com/acme/web/docs@release/2:site/web app/Dockerfile, after 3 attempts",
+    );
+    const slow = fakeFetch({ [DOCS]: [{ status: 429, headers: { "Retry-After": "3600" } }] });
+    expect((await failure(source(slow.fetch).src.read(docs))).message).toContain("GitLab asks to wait 3600s, try again later");
+  });
+
+  it("fails at once on 404, 401, 403 and other 4xx, naming the file and what to check", async () => {
+    const cases: Array<[number, string]> = [
+      [404, "not found on GitLab: gitlab.com/acme/web/docs@release/2:site/web app/Dockerfile (check source.host, source.repo, source.branch and source.dockerfile; the token may lack access to the project)"],
+      [401, "GitLab rejected the credentials (401) reading gitlab.com/acme/web/docs@release/2:site/web app/Dockerfile: check GITLAB_TOKEN"],
+      [403, "GitLab refused access (403) to gitlab.com/acme/web/docs@release/2:site/web app/Dockerfile: check GITLAB_TOKEN's scopes (read_api or read_repository)"],
+      [400, "GitLab answered 400 reading gitlab.com/acme/web/docs@release/2:site/web app/Dockerfile"],
+    ];
+    for (const [status, message] of cases) {
+      const { fetch, calls } = fakeFetch({ [DOCS]: [{ status, body: `{"message":"${TOKEN}"}` }] });
+      expect((await failure(source(fetch).src.read(docs))).message, String(status)).toBe(message);
+      expect(calls, String(status)).toHaveLength(1);
+    }
+    const anonymous = fakeFetch({ [DOCS]: [{ status: 404 }] });
+    expect((await failure(gitlabSource({ fetch: anonymous.fetch }).read(docs))).message).toContain("a private project needs GITLAB_TOKEN");
+  });
+
+  it("refuses a token that cannot be a header value, before any request and without showing it", async () => {
+    const { fetch, calls } = fakeFetch({});
+    const bad = `${TOKEN}\n`;
+    const error = await failure(gitlabSource({ fetch, token: bad }).read(docs));
+    expect(error.message).toMatch(/^GITLAB_TOKEN /);
+    expect(calls).toHaveLength(0);
+  });
+
+  it("refuses a Dockerfile larger than the limit", async () => {
+    const { fetch } = fakeFetch({ [DOCS]: [{ status: 200, body: "x".repeat(100), headers: { "Content-Length": "100" } }] });
+    expect((await failure(source(fetch, { maxBytes: 10 }).src.read(docs))).message).toContain("GitLab's answer for gitlab.com/acme/web/docs@release/2:site/web app/Dockerfile is 100 bytes");
+  });
+});
+
+describe("one estate, two providers", () => {
+  it("reads each image from its own provider", async () => {
+    const gl = fakeFetch({ [TOOLS]: [{ status: 200, body: "FROM gitlab\n" }] });
+    const gh = fakeFetch({ "https://api.github.com/repos/acme/api/contents/Dockerfile?ref=main": [{ status: 200, body: "FROM github\n" }] });
+    const src = providerSource(githubSource({ fetch: gh.fetch }), gitlabSource({ fetch: gl.fetch }));
+    expect(await src.read(tools)).toBe("FROM gitlab\n");
+    expect(await src.read(api)).toBe("FROM github\n");
+    expect(src.locate(api)).toBe("acme/api@main:Dockerfile");
+  });
+
+  it("lays GitLab sources out under <root>/<host>/<full path> in a local tree", async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "gitlab-src-"));
+    try {
+      fs.mkdirSync(path.join(root, "git.acme.example:8443", "infra", "tools"), { recursive: true });
+      fs.writeFileSync(path.join(root, "git.acme.example:8443", "infra", "tools", "Dockerfile"), "FROM local\n");
+      expect(await localSource(root).read(tools)).toBe("FROM local\n");
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
