@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { type FetchLike, githubSource, gitlabSource, localSource, providerSource, SourceError } from "../../src/analysis/sources";
 import { parseImagesText } from "../../src/config/images";
+import { runCli } from "../cli/helpers";
 
 type Reply = { status: number; body?: string; headers?: Record<string, string> } | Error;
 
@@ -153,6 +154,20 @@ describe("one estate, two providers", () => {
       expect(await localSource(root).read(tools)).toBe("FROM local\n");
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("analyze with GitLab sources", () => {
+  it("refuses a GITLAB_TOKEN that cannot be a header value as a config error (exit 1, no echo)", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gitlab-cli-"));
+    try {
+      fs.writeFileSync(path.join(dir, "images.yaml"), "- name: app\n  repository: acme/app\n  source: {provider: gitlab, repo: acme/app}\n");
+      const r = await runCli(["analyze", "--images", "images.yaml"], dir, { GITLAB_TOKEN: "glpat-secretPart\nsecondLine" });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe("GITLAB_TOKEN: holds a character a token cannot have (a blank, a line break, a control or non-ASCII character): set it again without it\n1 problem found.\n");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });
