@@ -196,6 +196,8 @@ export function gitlabProjectPathProblem(path: string): string | undefined {
     const what = isProject ? `the project "${seg}"` : `the group "${seg}"`;
     if (seg.length === 0) return "must not have an empty segment (a leading, trailing or doubled '/')";
     if (seg.length > 255) return `has a segment longer than 255 characters`;
+    // GitLab reserves them as routes; here they would also climb out of a folder.
+    if (/^\.+$/.test(seg)) return `has ${what}, which must not be only dots`;
     if (!/^[A-Za-z0-9_.][A-Za-z0-9_.-]*$/.test(seg)) return `has ${what}, which may hold only letters, digits, '_', '-' and '.', and must not start with '-'`;
     if (!isProject && seg.length > 1 && !/[A-Za-z0-9_-]$/.test(seg)) return `has ${what}, which must not end in '.'`;
     if (!isProject && seg.length === 1 && !/^[A-Za-z0-9_]$/.test(seg)) return `has ${what}, which must be a letter, digit or '_'`;

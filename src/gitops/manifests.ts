@@ -156,7 +156,8 @@ export interface SplitOptions {
   maxBytes?: number;
 }
 
-const GROUP_PATH = /^(project|shared|repos\/[a-z0-9._-]+\/[a-z0-9._-]+)$/;
+/** `repos/<owner>/<name>`, or `repos/<host>/<group>/…/<project>` for a GitLab project (no segment of dots only). */
+const GROUP_PATH = /^(project|shared|repos(\/(?!\.+(\/|$))[a-z0-9._-]+){2,})$/;
 
 function shardOf(unit: string, shards: number): number {
   return createHash("sha256").update(unit).digest().readUInt32BE(0) % shards;

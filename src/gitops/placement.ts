@@ -12,9 +12,12 @@ import { environmentStage, estateNames } from "../kargo/names";
 import type { Estate } from "../model/types";
 import type { KubernetesObject, Placement } from "./manifests";
 
-/** `repos/<owner>/<name>`; a GitLab project `repos/<host>/<full path>` (a host has a dot, an owner none). */
+/**
+ * `repos/<owner>/<name>`; a GitLab project `repos/<host>/<full path>` (a host has a dot, an
+ * owner none), a host's port after `_` (a `:` has no place in a file name on every system).
+ */
 export function repoGroup(repo: string): string {
-  return `repos/${repo.toLowerCase()}`;
+  return `repos/${repo.toLowerCase().replace(/:/g, "_")}`;
 }
 
 export function estatePlacement(estate: Pick<Estate, "images" | "bases">): (object: KubernetesObject) => Placement {

@@ -473,7 +473,7 @@ function githubFiles(resources: readonly RecordedResource[], inputsOf: InputsOf,
 
 /**
  * The suggested GitLab CI files the program exports (gitlabPipelineFiles): one folder per
- * project, `gitlab/<host>/<full path>/<file>`, and a folder per branch when a project has
+ * project, `gitlab/<host>/<full path>/<file>` (`<host>_<port>` for a host with a port), and a folder per branch when a project has
  * files on several branches. Host and path were validated as GitLab's (no `..`, no `\\`).
  */
 function gitlabFiles(outputs: Record<string, unknown>): Map<string, string> {
@@ -482,10 +482,11 @@ function gitlabFiles(outputs: Record<string, unknown>): Map<string, string> {
   if (!isObject(exported)) return files;
   const entries = Object.values(exported).filter(isObject);
   const count = new Map<string, number>();
-  const folder = (e: Record<string, unknown>) => `gitlab/${String(e.host)}/${String(e.project)}`;
+  // A host's port after `_`: a `:` has no place in a file name on every system.
+  const folder = (e: Record<string, unknown>) => `gitlab/${String(e.host).replace(/:/g, "_")}/${String(e.project)}`;
   for (const e of entries) count.set(folder(e), (count.get(folder(e)) ?? 0) + 1);
   for (const e of entries) {
-    const segments = [String(e.host), ...String(e.project).split("/"), String(e.path)];
+    const segments = [String(e.host).replace(/:/g, "_"), ...String(e.project).split("/"), String(e.path)];
     if (!segments.every(safeSegment) || typeof e.content !== "string") throw new Error(`gitlabPipelineFiles holds an entry render cannot place: ${folder(e)}`);
     const dir = (count.get(folder(e)) ?? 0) > 1 ? `${folder(e)}@${String(e.branch).replace(/\//g, "_")}` : folder(e);
     files.set(`${dir}/${String(e.path)}`, e.content);
