@@ -51,7 +51,8 @@ function isInside(root: string, file: string): boolean {
  */
 export function localSource(root: string, show: (file: string) => string = (f) => f): DockerfileSource {
   // A GitLab host always has a dot, which a GitHub owner never has: the two layouts cannot meet.
-  const fileOf = (image: ImageSpec) => path.join(root, ...sourceLabel(image.source).split("/"), ...image.source.dockerfile.split("/"));
+  // A port follows the host after `_` (a `:` has no place in a file name on every system).
+  const fileOf = (image: ImageSpec) => path.join(root, ...sourceLabel(image.source).replace(/:/g, "_").split("/"), ...image.source.dockerfile.split("/"));
   let realRoot: string | undefined;
   return {
     locate: (image) => show(fileOf(image)),

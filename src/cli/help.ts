@@ -74,8 +74,9 @@ image-factory:state in Pulumi.<stack>.yaml): --stack, else $IMAGE_FACTORY_STACK,
 --images FILE works on that file alone, with its lock beside it (or in --state DIR).
 
 Dockerfiles are read from --source-root (DIR/<owner>/<repo>/<path>; GitLab sources
-DIR/<host>/<project path>/<path>), else from a sources/ folder beside images.yaml laid out
-the same way (as in the example estate), else from GitHub or GitLab at each image's branch
+DIR/<host>/<project path>/<path>, a port as <host>_<port>), else from a sources/ folder
+beside images.yaml laid out the same way (as in the example estate), else from GitHub or
+GitLab at each image's branch
 (GITHUB_TOKEN and GITLAB_TOKEN, when set, authenticate). A Dockerfile that cannot be
 read is reported and nothing is written. A FROM whose image cannot be determined exactly
 (an unset ARG, a platform-dependent reference) is recorded, reported, and exits 1.

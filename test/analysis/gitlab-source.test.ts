@@ -146,11 +146,11 @@ describe("one estate, two providers", () => {
     expect(src.locate(api)).toBe("acme/api@main:Dockerfile");
   });
 
-  it("lays GitLab sources out under <root>/<host>/<full path> in a local tree", async () => {
+  it("lays GitLab sources out under <root>/<host>/<full path> in a local tree (a port after _)", async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "gitlab-src-"));
     try {
-      fs.mkdirSync(path.join(root, "git.acme.example:8443", "infra", "tools"), { recursive: true });
-      fs.writeFileSync(path.join(root, "git.acme.example:8443", "infra", "tools", "Dockerfile"), "FROM local\n");
+      fs.mkdirSync(path.join(root, "git.acme.example_8443", "infra", "tools"), { recursive: true });
+      fs.writeFileSync(path.join(root, "git.acme.example_8443", "infra", "tools", "Dockerfile"), "FROM local\n");
       expect(await localSource(root).read(tools)).toBe("FROM local\n");
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
