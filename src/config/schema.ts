@@ -227,7 +227,11 @@ const sourceSchema = z
   /** Where the source lives: GitHub (default) or GitLab (gitlab.com or self-managed). */
   provider: z.enum(["github", "gitlab"], "must be github or gitlab").default("github"),
   /** The source repository: owner/name on GitHub, the project's full path on GitLab. */
-  repo: z.string("must be a string").max(1024, "must be at most 1024 characters"),
+  repo: z
+    .string("must be a string")
+    .max(1024, "must be at most 1024 characters")
+    // For editors: the shape both providers share; the provider's own rules are checked below.
+    .meta({ pattern: "^[A-Za-z0-9_.][A-Za-z0-9_.-]*(/[A-Za-z0-9_.][A-Za-z0-9_.-]*)+$" }),
   /** gitlab only: the GitLab host (default gitlab.com). */
   host: gitlabHost.optional(),
   /** The branch that builds and rebuilds run from. */
