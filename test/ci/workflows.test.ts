@@ -215,6 +215,11 @@ describe("analyze.yml", () => {
     expect(s.map((x) => x.run ?? "").join("\n")).toContain("npx image-factory");
     expect(s.find((x) => x.uses?.startsWith("peter-evans/create-pull-request@"))?.with).toMatchObject({ "add-paths": "**/images.lock.yaml" });
   });
+
+  it("gives analyze a GitLab token from a repository secret, for GitLab sources", () => {
+    const step = w.jobs.analyze.steps.find((x) => (x.run ?? "").includes("npx image-factory"));
+    expect(step?.env).toMatchObject({ GITLAB_TOKEN: "${{ secrets.GITLAB_TOKEN }}" });
+  });
 });
 
 describe("notify.yml", () => {
