@@ -88,6 +88,8 @@ export class KargoEstate extends pulumi.ComponentResource {
     // whatever cluster the machine happens to point at.
     const provider = kubernetesProviderOf(opts);
     if (!provider) throw new Error("KargoEstate needs an explicit Kubernetes provider (opts.provider, opts.providers, or its parent's)");
+    const gitlabGit = gitlabGitCredentialsSecrets(args.options.project, plan.gitlabRepos);
+    if ((plan.gitlabPipelines || gitlabGit.length > 0) && args.gitlabToken === undefined) throw new Error("KargoEstate needs gitlabToken: the estate has GitLab sources");
     super("image-factory:kargo:KargoEstate", name, {}, opts);
     this.project = args.options.project;
     this.polling = plan.polling;
@@ -156,10 +158,8 @@ export class KargoEstate extends pulumi.ComponentResource {
     // git-credentials goes away by itself when no image has update targets or source repos.
     const git = gitCredentialsSecret(this.project, plan.gitRepos);
     if (git) secret(git, false);
-    const gitlabGit = gitlabGitCredentialsSecrets(this.project, plan.gitlabRepos);
     if (plan.gitlabPipelines || gitlabGit.length > 0) {
-      if (args.gitlabToken === undefined) throw new Error("KargoEstate needs gitlabToken: the estate has GitLab sources");
-      const gitlabToken = pulumi.secret(args.gitlabToken);
+      const gitlabToken = pulumi.secret(args.gitlabToken!);
       if (plan.gitlabPipelines) secret(gitlabCredentialsSecret(this.project), false, gitlabToken);
       for (const shape of gitlabGit) secret(shape, false, gitlabToken);
     }
