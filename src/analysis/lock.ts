@@ -16,6 +16,7 @@ import { z } from "zod";
 import type { ImagesFile } from "../config/images";
 import { fileErrorMessage, type Problem, UserError } from "../config/errors";
 import type { ImageSpec } from "../config/schema";
+import { sourceKey } from "../config/source";
 import { validateWith } from "../config/validate";
 import { parseSourcedYaml } from "../config/yaml-source";
 import type { BaseUse } from "../model/types";
@@ -28,6 +29,8 @@ export const LOCK_VERSION = 1;
 /** What an image's analysis depends on besides the Dockerfile's text. */
 export interface LockInputs {
   repo: string;
+  /** GitLab sources only: the GitLab host (a GitHub source has none). */
+  host?: string;
   branch: string;
   dockerfile: string;
   buildArgs: Record<string, string>;
@@ -73,6 +76,7 @@ function sortedRecord<V>(entries: Iterable<[string, V]>): Record<string, V> {
 export function lockInputsOf(image: ImageSpec): LockInputs {
   return {
     repo: image.source.repo,
+    ...(image.source.provider === "gitlab" ? { host: image.source.host } : {}),
     branch: image.source.branch,
     dockerfile: image.source.dockerfile,
     buildArgs: sortedRecord(Object.entries(image.buildArgs)),
@@ -83,8 +87,8 @@ export function lockInputsOf(image: ImageSpec): LockInputs {
 /** How `recorded` differs from `current`, one phrase per field (empty when equal). */
 export function inputDifferences(recorded: LockInputs, current: LockInputs): string[] {
   const out: string[] = [];
-  for (const field of ["repo", "branch", "dockerfile"] as const) {
-    if (recorded[field] !== current[field]) out.push(`source.${field} is ${JSON.stringify(current[field])}, the lock has ${JSON.stringify(recorded[field])}`);
+  for (const field of ["repo", "host", "branch", "dockerfile"] as const) {
+    if (recorded[field] !== current[field]) out.push(`source.${field} is ${JSON.stringify(current[field] ?? "not set")}, the lock has ${JSON.stringify(recorded[field] ?? "none")}`);
   }
   const keys = new Set([...Object.keys(recorded.buildArgs), ...Object.keys(current.buildArgs)]);
   for (const key of [...keys].sort(byCodeUnit)) {
@@ -120,6 +124,7 @@ export function serializeLock(lock: Lock): string {
     const entry: Record<string, unknown> = {
       inputs: {
         repo: image.inputs.repo,
+        ...(image.inputs.host !== undefined ? { host: image.inputs.host } : {}),
         branch: image.inputs.branch,
         dockerfile: image.inputs.dockerfile,
         buildArgs: sortedRecord(Object.entries(image.inputs.buildArgs)),
@@ -155,6 +160,7 @@ const baseUseSchema = z.strictObject({
 const lockImageSchema = z.strictObject({
   inputs: z.strictObject({
     repo: z.string().min(1),
+    host: z.string().min(1).optional(),
     branch: z.string().min(1),
     dockerfile: z.string().min(1),
     buildArgs: z.record(z.string(), z.string()),
@@ -296,7 +302,7 @@ export async function analyzeEstate(imagesFile: ImagesFile, options: AnalyzeEsta
   let unreadable = false;
 
   const results = await mapWithConcurrency(images, options.concurrency ?? 8, async (image) => {
-    const key = `${image.source.repo}\u0000${image.source.branch}\u0000${image.source.dockerfile}`;
+    const key = `${sourceKey(image.source)}\u0000${image.source.branch}\u0000${image.source.dockerfile}`;
     let pending = reads.get(key);
     if (!pending) {
       pending = source.read(image);

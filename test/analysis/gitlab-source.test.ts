@@ -171,3 +171,23 @@ describe("analyze with GitLab sources", () => {
     }
   });
 });
+
+describe("the lock of GitLab sources", () => {
+  const text = (host: string) =>
+    `- name: docs\n  repository: acme/docs\n  source: {provider: gitlab, host: ${host}, repo: acme/docs}\n- name: same-path-on-github\n  repository: acme/gh\n  source: {repo: acme/docs}\n`;
+
+  it("records the host, reads each provider's file once even where the paths look alike, and goes stale when the host changes", async () => {
+    const { analyzeEstate, parseLock, serializeLock } = await import("../../src/analysis/lock");
+    const { buildEstate } = await import("../../src/model/estate");
+    const reads: string[] = [];
+    const src = { locate: (i: (typeof images)[number]) => i.name, read: async (i: (typeof images)[number]) => (reads.push(i.name), "FROM node:22\n") };
+    const file = parseImagesText(text("gitlab.example.com"), "images.yaml");
+    const result = await analyzeEstate(file, { source: src });
+    expect(reads.sort()).toEqual(["docs", "same-path-on-github"]);
+    const lockText = serializeLock(result.lock!);
+    expect(lockText).toContain("    inputs:\n      repo: acme/docs\n      host: gitlab.example.com\n      branch: main\n");
+    const lock = parseLock(lockText, "images.lock.yaml");
+    expect(() => buildEstate(file, lock)).not.toThrow();
+    expect(() => buildEstate(parseImagesText(text("gitlab.com"), "images.yaml"), lock)).toThrow(/source\.host is "gitlab\.com", the lock has "gitlab\.example\.com"/);
+  });
+});
