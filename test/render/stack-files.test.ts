@@ -57,7 +57,8 @@ describe("readStackValues", () => {
     const v = readStackValues(readProjectFile(dir), { projectDir: dir, stack: "prod" });
     expect(v.config["image-factory:githubToken"]).toBe("[secret image-factory:githubToken]");
     expect(JSON.parse(v.config["image-factory:webhook"])).toEqual({ url: "https://hooks.example.com", key: "[secret image-factory:webhook.key]" });
-    expect(v.secretKeys).toEqual(["image-factory:githubToken", "image-factory:webhook"]);
+    // gitlabToken, when a stack has none, is stood in for too (only GitLab sources read it).
+    expect(v.secretKeys).toEqual(["image-factory:githubToken", "image-factory:gitlabToken", "image-factory:webhook"]);
     expect(JSON.stringify(v)).not.toContain("ciphertext");
   });
 
@@ -66,13 +67,14 @@ describe("readStackValues", () => {
     const projectFile = readProjectFile(dir);
     const none = readStackValues(projectFile, { projectDir: dir, stack: "dev" });
     expect(none.config["image-factory:githubToken"]).toBe("[secret image-factory:githubToken]");
-    expect(none.secretKeys).toEqual(["image-factory:githubToken"]);
+    expect(none.secretKeys).toEqual(["image-factory:githubToken", "image-factory:gitlabToken"]);
+    expect(none.config["image-factory:gitlabToken"]).toBe("[secret image-factory:gitlabToken]");
     expect(none.notes.join("\n")).toContain("image-factory:githubToken is not set in Pulumi.dev.yaml");
 
     const v = readStackValues(projectFile, { projectDir: dir, stack: "dev", overrides: ["kargoProject=b", "image-factory:githubToken=ghp_x1", "github:token=ghp_y2", "a=b=c"] });
     expect(v.config).toMatchObject({ "image-factory:kargoProject": "b", "image-factory:githubToken": "ghp_x1", "github:token": "ghp_y2", "image-factory:a": "b=c" });
-    expect(v.secretKeys).toEqual(["github:token", "image-factory:githubToken"]);
-    expect(v.secretValues).toEqual(["ghp_x1", "ghp_y2"]);
+    expect(v.secretKeys).toEqual(["github:token", "image-factory:githubToken", "image-factory:gitlabToken"]);
+    expect(v.secretValues).toEqual(["[secret image-factory:gitlabToken]", "ghp_x1", "ghp_y2"]);
   });
 
   it("reads project defaults and honours stackConfigDir", () => {
