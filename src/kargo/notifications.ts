@@ -94,6 +94,8 @@ export interface NotifyContext {
   /** Whether the Stage sends dry runs (a canary stack). */
   dryRun: boolean;
   github: GithubDispatchParts;
+  /** Where the rebuild's build runs, as failure messages name it (default GitHub). */
+  buildsOn?: "GitHub" | "GitLab";
 }
 
 /** An expr-lang string literal (JSON's escaping is a subset expr-lang reads the same way). */
@@ -162,8 +164,8 @@ export const DISPATCHED = "status('dispatch') == 'Succeeded'";
 export const OUTCOME = "(status('build') == 'Succeeded' ? 'built' : (failure() ? 'failed' : ''))";
 
 /** Why a rebuild failed, from the steps' statuses. */
-const FAILURE_REASON =
-  "(status('dispatch') == 'Failed' ? 'GitHub refused the dispatch' : " +
+const failureReason = (buildsOn: string) =>
+  `(status('dispatch') == 'Failed' ? '${buildsOn} refused the dispatch' : ` +
   "(status('dispatch') == 'Errored' ? 'the dispatch did not get through' : " +
   "(status('build') == 'Failed' ? 'the build failed' : " +
   "(status('build') == 'Errored' ? 'the build could not be followed to its end' : " +
@@ -191,7 +193,7 @@ export function dispatchedText(ctx: NotifyContext): string {
 export function outcomeText(ctx: NotifyContext, event: string): string {
   const again = `${lit(`\nPromote again once fixed: kargo promote --project ${ctx.project} --stage ${ctx.stage} --warehouse `)} + ctx.targetFreight.origin.name`;
   return (
-    `${lit(headline(ctx))} + (${event} == 'built' ? ${lit("rebuilt")} : ${lit("rebuild FAILED: ")} + ${FAILURE_REASON}) + ` +
+    `${lit(headline(ctx))} + (${event} == 'built' ? ${lit("rebuilt")} : ${lit("rebuild FAILED: ")} + ${failureReason(ctx.buildsOn ?? "GitHub")}) + ` +
     `${detailLines()} + (${event} == 'built' ? "" : ${again})`
   );
 }

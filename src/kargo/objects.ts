@@ -555,6 +555,7 @@ function notifyContext(node: ImageNode, origins: TriggerOrigin[], names: EstateN
     stage: names.rebuildStage(node.spec.name),
     origins: origins.map((o) => ({ warehouse: o.warehouse, baseImage: o.baseImage, digest: `(imageFrom(${lit(o.repoURL)}, warehouse(${lit(o.warehouse)}))?.Digest ?? "")` })),
     dryRun: settings.role === "canary",
+    buildsOn: isGitlab(node.spec.source) ? "GitLab" : "GitHub",
     github: {
       apiUrl: settings.apiUrl,
       headers: [ACCEPT, AUTHORIZATION, API_VERSION, CONTENT_TYPE],

@@ -234,3 +234,44 @@ describe("the source Warehouse, analysis Stage and credentials of a GitLab proje
     expect(JSON.stringify(github.objects)).not.toContain("gitlab");
   });
 });
+
+describe("a GitLab rebuild with notifications", () => {
+  const notifying = planKargo(estate, {
+    project: "image-factory",
+    factoryRepo: "acme/image-factory",
+    notifications: { stack: "prod", events: ["dispatched", "built", "failed"], factoryRepo: "acme/image-factory", factoryBranch: "main", workflow: "notify.yml" },
+  });
+  const steps = stepsOf(notifying.objects, "rebuild-docs-site");
+  const pipelineUrl = "https://gitlab.com/acme/web/Docs/-/pipelines/1718000000";
+  const notifyEnv = (stepStatus: Record<string, string>, outputs: Record<string, unknown>) =>
+    promotionEnv({
+      stage: "rebuild-docs-site",
+      collection: freight,
+      target: PYTHON_WH,
+      stepStatus,
+      outputs,
+      stageMetadata: null,
+      secrets: { "github-credentials": { password: "gh-t0ken" }, "gitlab-credentials": { password: TOKEN } },
+    });
+  const text = (alias: string, e: Env) => {
+    const s = steps.find((x) => x.as === alias)!;
+    if (evaluateTemplate(s.if!, e) !== true) return undefined;
+    return JSON.parse((evaluateConfig(s.config, e) as { body: string }).body).inputs.text as string;
+  };
+  const moved = { from: "docker.io/library/python:3.12-slim@sha256:" + "1".repeat(64), to: "docker.io/library/python:3.12-slim@" + freight[PYTHON_WH][0].Digest };
+
+  it("wraps the pipeline steps with the notification steps, in the order a GitHub rebuild has them", () => {
+    expect(steps.map((s) => s.as)).toEqual(["moved", "dispatch", "seen", "notify-dispatched", "build", "notify"]);
+    expect(steps.find((s) => s.as === "dispatch")!.config.url).toBe("https://gitlab.com/api/v4/projects/acme%2Fweb%2FDocs/pipeline");
+  });
+
+  it("links the pipeline's page, and says GitLab refused when it did", () => {
+    const built = notifyEnv({ moved: "Succeeded", dispatch: "Succeeded", seen: "Succeeded", "notify-dispatched": "Succeeded", build: "Succeeded" }, { moved, dispatch: { runId: "1718000000", runUrl: pipelineUrl } });
+    expect(text("notify", built)).toContain(`rebuilt\nBase moved: `);
+    expect(text("notify", built)).toContain(`\nRun: ${pipelineUrl}`);
+    const refused = notifyEnv({ dispatch: "Failed", seen: "Succeeded", build: "Skipped" }, { moved });
+    expect(text("notify", refused)).toContain("rebuild FAILED: GitLab refused the dispatch");
+    // The GitLab token never reaches a notification.
+    expect(JSON.stringify(evaluateConfig(steps.find((s) => s.as === "notify")!.config, built))).not.toContain(TOKEN);
+  });
+});
