@@ -7,13 +7,17 @@
  *
  * A rebuild creates a pipeline on the image's branch with the variables of the contract
  * (src/kargo/gitlab.ts GITLAB_VARIABLES); a job runs only when IMAGE_FACTORY_IMAGE names its
- * image. It builds with docker buildx on a Docker-in-Docker service, computes the next X.Y.Z
- * from the registry's tags like the generated GitHub workflow, and pushes unless
- * IMAGE_FACTORY_DRY_RUN is true. User values reach the job only as job variables with
+ * image. It builds with docker buildx on a Docker-in-Docker service into an OCI layout,
+ * computes the next X.Y.Z from the registry's tags like the generated GitHub workflow, scans
+ * one platform of that layout with Trivy (the image's `scan` settings; dry runs scan too), and
+ * pushes exactly the layout it scanned (skopeo, digests preserved) unless the scan failed or
+ * IMAGE_FACTORY_DRY_RUN is true. Trivy reads an OCI layout directory as `--input` (see
+ * src/github/scan.ts for the upstream facts); it comes from Alpine's package repository. User values reach the job only as job variables with
  * `expand: false` (GitLab does not expand `$` in them) and are read quoted by the script.
  */
 import type { ImageSpec } from "../config/schema";
 import { sourceKey } from "../config/source";
+import { scannedPlatform } from "../github/scan";
 import { GENERATED_HEADER, toYaml } from "../github/yaml";
 import { GITLAB_VARIABLES } from "../kargo/gitlab";
 
@@ -101,12 +105,42 @@ EOF
 if [ "$IMAGE_FACTORY_JOB_PLATFORMS" != linux/amd64 ]; then
   docker run --privileged --rm tonistiigi/binfmt --install all >/dev/null
 fi
+# Built once, every platform, into an OCI layout: what is scanned is what is pushed.
 docker buildx create --use --driver docker-container >/dev/null
-docker buildx build --pull --platform "$IMAGE_FACTORY_JOB_PLATFORMS" --file "$IMAGE_FACTORY_JOB_DOCKERFILE" "$@" \\
-  --tag "$ref:$next" --tag "$ref:latest" --output "type=image,push=$push" --metadata-file build-metadata.json \\
-  "$IMAGE_FACTORY_JOB_CONTEXT"
-digest="$(jq -r '."containerimage.digest" // ""' build-metadata.json)"
-if [ "$push" = true ]; then echo "built and pushed $ref:$next $digest"; else echo "dry run: built $ref:$next $digest, pushed nothing"; fi
+rm -rf image scan
+docker buildx build --pull --platform "$IMAGE_FACTORY_JOB_PLATFORMS" --file "$IMAGE_FACTORY_JOB_DOCKERFILE" "$@" \
+  --output type=oci,dest=image,tar=false "$IMAGE_FACTORY_JOB_CONTEXT"
+if [ "$IMAGE_FACTORY_JOB_SCAN" = true ]; then
+  # The scanned platform, copied out of the layout with its digests (a local layout this job
+  # just built has no signatures to check: --insecure-policy).
+  os="\${IMAGE_FACTORY_JOB_SCAN_PLATFORM%%/*}"; rest="\${IMAGE_FACTORY_JOB_SCAN_PLATFORM#*/}"; arch="\${rest%%/*}"
+  set -- --override-os "$os" --override-arch "$arch"
+  if [ "$rest" != "$arch" ]; then set -- "$@" --override-variant "\${rest#*/}"; fi
+  skopeo --insecure-policy "$@" copy --preserve-digests oci:image oci:scan
+  apk add --no-cache trivy >/dev/null
+  unfixed=""
+  if [ "$IMAGE_FACTORY_JOB_SCAN_IGNORE_UNFIXED" = true ]; then unfixed=--ignore-unfixed; fi
+  trivy image --input scan --scanners vuln --format json --output trivy.json --exit-code 0 --quiet $unfixed
+  findings="$(jq -c '[.Results[]? | .Vulnerabilities[]? | {id: .VulnerabilityID, pkg: .PkgName,
+    installed: (.InstalledVersion // ""), fixed: (.FixedVersion // ""), severity: (.Severity // "UNKNOWN")}
+    | map_values(gsub("[^A-Za-z0-9._:+~/, -]"; ""))]
+    | sort_by(.severity as $s | [(["CRITICAL","HIGH","MEDIUM","LOW","UNKNOWN"] | index($s)), .id, .pkg])' trivy.json)"
+  failed="$(printf '%s' "$findings" | jq --arg failOn "$IMAGE_FACTORY_JOB_SCAN_FAIL_ON" '($failOn | split(",") | map(select(length > 0))) as $f | map(select(.severity | IN($f[]))) | length')"
+  echo "security scan of $ref ($IMAGE_FACTORY_JOB_SCAN_PLATFORM): $(printf '%s' "$findings" | jq -r 'group_by(.severity) | map("\\(.[0].severity): \\(length)") | join(", ") | if . == "" then "no findings" else . end')"
+  printf '%s' "$findings" | jq -r '.[:100][] | "  \\(.severity) \\(.id) \\(.pkg) \\(.installed) -> \\(.fixed)"'
+  if [ "$failed" -gt 0 ]; then
+    echo "$failed finding(s) at $IMAGE_FACTORY_JOB_SCAN_FAIL_ON in $ref: not pushed" >&2; exit 1
+  fi
+fi
+digest=""
+if [ "$push" = true ]; then
+  skopeo --insecure-policy copy --authfile "$HOME/.docker/config.json" --retry-times 3 --all --preserve-digests --digestfile digest oci:image "docker://$ref:$next"
+  skopeo --insecure-policy copy --authfile "$HOME/.docker/config.json" --retry-times 3 --all --preserve-digests oci:image "docker://$ref:latest"
+  digest="$(cat digest)"
+  echo "built and pushed $ref:$next $digest"
+else
+  echo "dry run: built (and scanned) $ref:$next, pushed nothing"
+fi
 echo "triggered by: $(printf '%s' "\${${GITLAB_VARIABLES.triggered_by}:-$CI_PIPELINE_SOURCE}" | tr -cd 'A-Za-z0-9._:/@+ -' | cut -c 1-200)"
 if [ -n "$base_image" ]; then echo "base: $base_image $base_digest"; fi
 `;
@@ -133,6 +167,14 @@ function jobOf(image: ImageSpec) {
       IMAGE_FACTORY_JOB_PLATFORMS: literal(image.platforms.join(",")),
       IMAGE_FACTORY_JOB_BUILD_ARGS: literal(buildArgs),
       IMAGE_FACTORY_JOB_VERSION_BUMP: literal(image.versionBump),
+      ...(image.scan === false
+        ? { IMAGE_FACTORY_JOB_SCAN: literal("false") }
+        : {
+            IMAGE_FACTORY_JOB_SCAN: literal("true"),
+            IMAGE_FACTORY_JOB_SCAN_FAIL_ON: literal(image.scan.failOn.join(",")),
+            IMAGE_FACTORY_JOB_SCAN_IGNORE_UNFIXED: literal(String(image.scan.ignoreUnfixed)),
+            IMAGE_FACTORY_JOB_SCAN_PLATFORM: literal(scannedPlatform(image)),
+          }),
     },
   };
 }

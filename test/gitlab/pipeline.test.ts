@@ -22,6 +22,7 @@ const { images } = parseImagesText(
     "  repository: acme/api",
     "  source: {provider: gitlab, repo: acme/apps/web, dockerfile: api/Dockerfile}",
     "  versionBump: minor",
+    "  scan: false",
     "- name: edge",
     "  repository: acme/edge",
     "  source: {provider: gitlab, repo: acme/apps/web, branch: next}",
@@ -67,8 +68,15 @@ describe("planGitlabPipelines", () => {
       // Sorted, one per line; `$CI_JOB_TOKEN` stays text.
       IMAGE_FACTORY_JOB_BUILD_ARGS: { value: "A=x y\nB=$CI_JOB_TOKEN\n", expand: false },
       IMAGE_FACTORY_JOB_VERSION_BUMP: { value: "patch", expand: false },
+      // The image's scan settings (the default: CRITICAL, unfixed left out), on the platform the GitHub workflow would scan.
+      IMAGE_FACTORY_JOB_SCAN: { value: "true", expand: false },
+      IMAGE_FACTORY_JOB_SCAN_FAIL_ON: { value: "CRITICAL", expand: false },
+      IMAGE_FACTORY_JOB_SCAN_IGNORE_UNFIXED: { value: "true", expand: false },
+      IMAGE_FACTORY_JOB_SCAN_PLATFORM: { value: "linux/amd64", expand: false },
     });
     expect(ci["image-factory:api"].variables.IMAGE_FACTORY_JOB_VERSION_BUMP.value).toBe("minor");
+    expect(ci["image-factory:api"].variables.IMAGE_FACTORY_JOB_SCAN).toEqual({ value: "false", expand: false });
+    expect(ci["image-factory:api"].variables.IMAGE_FACTORY_JOB_SCAN_FAIL_ON).toBeUndefined();
   });
 
   it("reads every variable of the contract in a script that POSIX sh accepts", () => {
@@ -90,19 +98,25 @@ describe("planGitlabPipelines", () => {
     }
   });
 
-  it("computes the next version and the dry run as the generated GitHub workflow does", () => {
-    // The script's version and dry-run logic, run with stand-ins for the registry and docker.
+  it("computes the next version, scans before pushing exactly what was built, and pushes nothing on a dry run or a failed scan", () => {
+    // The script run by dash with stand-ins for apk, the registry (skopeo), trivy and docker.
     const [script] = (parse(files[1].content) as Record<string, any>)[".image-factory-build"].script as string[];
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gitlab-run-"));
     try {
       const bin = path.join(dir, "bin");
       fs.mkdirSync(bin);
+      const log = path.join(dir, "calls.log");
       const stub = (name: string, body: string) => fs.writeFileSync(path.join(bin, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
       stub("apk", "exit 0");
-      stub("skopeo", `echo '{"Tags":["1.2.3","1.10.0","1.9.9","latest","2.0.0-rc1"]}'`);
-      stub("docker", `echo "docker $*" >> "${dir}/docker.log"; case "$*" in *metadata-file*) echo '{"containerimage.digest":"sha256:abc"}' > build-metadata.json ;; esac`);
-      const run = (vars: Record<string, string>) =>
-        spawnSync("dash", ["-c", script], {
+      stub("skopeo", `echo "skopeo $*" >> "${log}"; case "$*" in *list-tags*) echo '{"Tags":["1.2.3","1.10.0","1.9.9","latest","2.0.0-rc1"]}' ;; *--digestfile*) printf 'sha256:abc' > digest ;; esac`);
+      stub("docker", `echo "docker $*" >> "${log}"`);
+      // trivy writes the report named by --output: findings from $FINDINGS.
+      stub("trivy", `echo "trivy $*" >> "${log}"; while [ $# -gt 0 ]; do if [ "$1" = --output ]; then printf '%s' "$FINDINGS" > "$2"; fi; shift; done`);
+      const report = (severities: string[]) =>
+        JSON.stringify({ Results: [{ Vulnerabilities: severities.map((s, i) => ({ VulnerabilityID: `CVE-2026-${i}`, PkgName: "openssl", InstalledVersion: "3.0", FixedVersion: "3.1", Severity: s })) }] });
+      const run = (vars: Record<string, string>) => {
+        fs.writeFileSync(log, "");
+        const r = spawnSync("dash", ["-c", script], {
           cwd: dir,
           encoding: "utf8",
           env: {
@@ -120,19 +134,54 @@ describe("planGitlabPipelines", () => {
             IMAGE_FACTORY_JOB_PLATFORMS: "linux/amd64",
             IMAGE_FACTORY_JOB_BUILD_ARGS: "A=x y\nB=$CI_JOB_TOKEN\n",
             IMAGE_FACTORY_JOB_VERSION_BUMP: "patch",
+            IMAGE_FACTORY_JOB_SCAN: "true",
+            IMAGE_FACTORY_JOB_SCAN_FAIL_ON: "HIGH,CRITICAL",
+            IMAGE_FACTORY_JOB_SCAN_IGNORE_UNFIXED: "true",
+            IMAGE_FACTORY_JOB_SCAN_PLATFORM: "linux/arm/v7",
+            FINDINGS: report(["LOW"]),
             ...vars,
           },
         });
+        return { ...r, calls: fs.readFileSync(log, "utf8") };
+      };
       const minor = run({ IMAGE_FACTORY_VERSION_BUMP: "minor", IMAGE_FACTORY_BASE_IMAGE: "docker.io/library/node:22", IMAGE_FACTORY_BASE_DIGEST: `sha256:${"a".repeat(64)}` });
       expect(minor.stderr).toBe("");
+      expect(minor.stdout).toContain("security scan of registry.gitlab.com/acme/web (linux/arm/v7): LOW: 1");
       expect(minor.stdout).toContain("built and pushed registry.gitlab.com/acme/web:1.11.0 sha256:abc");
-      const log = fs.readFileSync(path.join(dir, "docker.log"), "utf8");
-      expect(log).toContain("--tag registry.gitlab.com/acme/web:1.11.0 --tag registry.gitlab.com/acme/web:latest --output type=image,push=true");
-      expect(log).toContain("--build-arg A=x y --build-arg B=$CI_JOB_TOKEN");
-      expect(log).toContain("--label org.opencontainers.image.base.digest=sha256:");
+      const order = minor.calls
+        .split("\n")
+        .filter((l) => l && !l.startsWith("docker login") && !l.startsWith("docker buildx create"))
+        .map((l) => l.split(" ").slice(0, 2).join(" "));
+      expect(order).toEqual([
+        "skopeo list-tags",
+        "docker buildx",
+        "skopeo --insecure-policy",
+        "trivy image",
+        "skopeo --insecure-policy",
+        "skopeo --insecure-policy",
+      ]);
+      expect(minor.calls).toContain("--build-arg A=x y --build-arg B=$CI_JOB_TOKEN");
+      expect(minor.calls).toContain("--label org.opencontainers.image.base.digest=sha256:");
+      expect(minor.calls).toContain("--output type=oci,dest=image,tar=false .");
+      expect(minor.calls).toContain("skopeo --insecure-policy --override-os linux --override-arch arm --override-variant v7 copy --preserve-digests oci:image oci:scan");
+      expect(minor.calls).toContain("trivy image --input scan --scanners vuln --format json --output trivy.json --exit-code 0 --quiet --ignore-unfixed");
+      expect(minor.calls).toContain("--all --preserve-digests --digestfile digest oci:image docker://registry.gitlab.com/acme/web:1.11.0");
+      expect(minor.calls).toContain("--all --preserve-digests oci:image docker://registry.gitlab.com/acme/web:latest");
+
       const dry = run({ IMAGE_FACTORY_DRY_RUN: "true" });
-      expect(dry.stdout).toContain("dry run: built registry.gitlab.com/acme/web:1.10.1");
-      expect(fs.readFileSync(path.join(dir, "docker.log"), "utf8")).toContain("push=false");
+      expect(dry.stdout).toContain("dry run: built (and scanned) registry.gitlab.com/acme/web:1.10.1, pushed nothing");
+      expect(dry.calls).toContain("trivy image");
+      expect(dry.calls).not.toContain("docker://registry.gitlab.com/acme/web:1.10.1");
+
+      const findings = run({ FINDINGS: report(["CRITICAL", "HIGH", "MEDIUM"]) });
+      expect(findings.status).not.toBe(0);
+      expect(findings.stderr).toContain("2 finding(s) at HIGH,CRITICAL in registry.gitlab.com/acme/web: not pushed");
+      expect(findings.calls).not.toContain("docker://registry.gitlab.com/acme/web:");
+
+      const unscanned = run({ IMAGE_FACTORY_JOB_SCAN: "false", FINDINGS: report(["CRITICAL"]) });
+      expect(unscanned.status).toBe(0);
+      expect(unscanned.calls).not.toContain("trivy");
+
       const bad = run({ IMAGE_FACTORY_BASE_DIGEST: "sha256:nope" });
       expect(bad.status).not.toBe(0);
       expect(bad.stderr).toContain("IMAGE_FACTORY_BASE_DIGEST is not a sha256 or sha512 digest");
