@@ -37,3 +37,12 @@ export function gitlabApiUrl(host: string): string {
 export function gitlabProjectId(path: string): string {
   return encodeURIComponent(path);
 }
+
+/**
+ * Whether the factory defines the build, and so its scan: a generated GitHub workflow, or the
+ * GitLab job render suggests (which reads the image's `scan` settings). An image with a GitHub
+ * workflow of its own scans as that workflow does.
+ */
+export function factoryDefinedBuild(source: Pick<ImageSpec["source"], "provider" | "generatedWorkflow">): boolean {
+  return source.provider === "gitlab" || source.generatedWorkflow;
+}

@@ -7,6 +7,7 @@ import { estateNames } from "../kargo";
 import { updateGroups } from "../kargo/environments";
 import { type BuildRole, opensUpdates } from "../kargo/followed";
 import type { Estate } from "../model/types";
+import { factoryDefinedBuild } from "../config/source";
 
 export interface EnvironmentStep {
   environment: string;
@@ -55,7 +56,7 @@ export function environmentChains(estate: Estate, role: BuildRole): EnvironmentC
             },
           ],
     );
-    if (environments.length > 0) chains.push({ image: node.spec.name, generatedBuild: node.spec.source.generatedWorkflow, scanned: node.spec.source.generatedWorkflow && node.spec.scan !== false, environments });
+    if (environments.length > 0) chains.push({ image: node.spec.name, generatedBuild: factoryDefinedBuild(node.spec.source), scanned: factoryDefinedBuild(node.spec.source) && node.spec.scan !== false, environments });
   }
   return chains;
 }

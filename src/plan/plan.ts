@@ -4,7 +4,7 @@
  * things a reviewer should know. Built from a render and the estate model; pure.
  */
 import { UserError } from "../config/errors";
-import { sourceKey } from "../config/source";
+import { factoryDefinedBuild, sourceKey } from "../config/source";
 import type { StackSettings } from "../config/stack";
 import { dispatchesRebuilds } from "../kargo/objects";
 import { knownLimit, type RegistryPolling, registryPolling } from "../kargo/polling";
@@ -116,7 +116,7 @@ export function scanPlan(estate: Pick<Estate, "images">): ScanPlan {
   const off: string[] = [];
   const ownWorkflow: string[] = [];
   for (const { spec } of [...estate.images].sort((a, b) => cmp(a.spec.name, b.spec.name))) {
-    if (!spec.source.generatedWorkflow) ownWorkflow.push(spec.name);
+    if (!factoryDefinedBuild(spec.source)) ownWorkflow.push(spec.name);
     else if (spec.scan === false) off.push(spec.name);
     else {
       const key = `${spec.scan.failOn.join(",")}\0${spec.scan.ignoreUnfixed}`;
@@ -245,10 +245,10 @@ function warningsOf(estate: Estate, registries: readonly RegistryBudget[], logs:
     if (node.triggers.length === 0) {
       warnings.push(`image ${name}: no watched base, so nothing rebuilds it automatically`);
     }
-    if (node.spec.source.generatedWorkflow && node.spec.scan === false) {
+    if (factoryDefinedBuild(node.spec.source) && node.spec.scan === false) {
       warnings.push(`image ${name}: scan is false, so its builds push without a vulnerability scan`);
     }
-    if (!node.spec.source.generatedWorkflow && !node.spec.source.workflowInputs.includes("base_digest")) {
+    if (!factoryDefinedBuild(node.spec.source) && !node.spec.source.workflowInputs.includes("base_digest")) {
       warnings.push(
         `image ${name}: its own workflow ${node.spec.source.repo}/${node.spec.source.workflow} does not accept base_digest, so its builds cannot record the base digest they were built on (add the input and list it in source.workflowInputs)`,
       );

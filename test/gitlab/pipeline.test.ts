@@ -10,6 +10,7 @@ import { describe, expect, it } from "vitest";
 import { parseImagesText } from "../../src/config/images";
 import { planGitlabPipelines } from "../../src/gitlab/pipeline";
 import { GITLAB_VARIABLES } from "../../src/kargo/gitlab";
+import { scanPlan } from "../../src/plan/plan";
 
 const { images } = parseImagesText(
   [
@@ -191,5 +192,14 @@ describe("planGitlabPipelines", () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("the plan's view of GitLab builds", () => {
+  it("counts a GitLab image as scanned by the suggested job's settings, not as a workflow of its own", () => {
+    const plan = scanPlan({ images: images.map((spec) => ({ spec, repoURL: "", bases: [], triggers: [] })) });
+    expect(plan.ownWorkflow).toEqual([]);
+    expect(plan.off).toEqual(["api"]);
+    expect(plan.scanned).toEqual([{ failOn: ["CRITICAL"], ignoreUnfixed: true, images: ["edge", "gh", "tools", "web"] }]);
   });
 });

@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import { formatProblem, isUserError, type Problem, UserError } from "../../config/errors";
 import { loadImagesFile } from "../../config/images";
-import { sourceKey } from "../../config/source";
+import { factoryDefinedBuild, sourceKey } from "../../config/source";
 import { checkBuildOwners } from "../../build-owners";
 import { CONFIG_NAMESPACE } from "../../config/stack";
 import type { PreparedStack } from "../../stack";
@@ -163,8 +163,8 @@ function printJson(io: CliIO, results: unknown[], problems: Problem[]): number {
 }
 
 /** The generated workflow's security scan does not reach images built by workflows of their own: say so. */
-function ownWorkflowScanNote(images: ReadonlyArray<{ name: string; source: { generatedWorkflow: boolean } }>, io: CliIO): void {
-  const own = images.filter((i) => !i.source.generatedWorkflow).map((i) => i.name).sort();
+function ownWorkflowScanNote(images: ReadonlyArray<{ name: string; source: { provider: "github" | "gitlab"; generatedWorkflow: boolean } }>, io: CliIO): void {
+  const own = images.filter((i) => !factoryDefinedBuild(i.source)).map((i) => i.name).sort();
   if (io.quiet || own.length === 0) return;
   const shown = own.length > 10 ? `${own.slice(0, 10).join(", ")} and ${own.length - 10} more` : own.join(", ");
   io.stderr(`note: ${shown} ${own.length === 1 ? "is" : "are"} built by a workflow of ${own.length === 1 ? "its" : "their"} own: scanning those builds is that workflow's job (images.yaml scan applies to generated workflows and to image-factory rescan)\n`);
