@@ -275,3 +275,19 @@ describe("a GitLab rebuild with notifications", () => {
     expect(JSON.stringify(evaluateConfig(steps.find((s) => s.as === "notify")!.config, built))).not.toContain(TOKEN);
   });
 });
+
+describe("a GitLab rebuild with a rebuild window", () => {
+  it("waits for the window before creating the pipeline, as a GitHub rebuild waits before its dispatch", () => {
+    const windowed = gitlabEstate();
+    windowed.images = windowed.images.map((n) => ({ ...n, spec: { ...n.spec, rebuildWindow: { days: ["sat" as const], from: "01:00", to: "05:00", timeZone: "Europe/London" } } }));
+    const objects = planKargo(windowed, { project: "image-factory", factoryRepo: "acme/image-factory" }).objects;
+    const steps = stepsOf(objects, "rebuild-docs-site");
+    const github = stepsOf(objects, "rebuild-uv");
+    expect(steps.map((s) => s.as)).toEqual(["window", "dispatch", "seen", "build"]);
+    expect(steps[1].config.url).toBe("https://gitlab.com/api/v4/projects/acme%2Fweb%2FDocs/pipeline");
+    // The same window step and the same windowed guard as the GitHub image's.
+    expect(steps[0]).toEqual(github[0]);
+    expect(steps[1].if).toBe(github[1].if);
+    expect(steps[1].if).not.toBe(DISPATCH_GUARD);
+  });
+});
