@@ -66,7 +66,10 @@ describe("render of an estate with a GitLab source", () => {
       .flatMap(([, v]) => parseAllDocuments(v).map((d) => d.toJS() as any))
       .find((o) => o?.kind === "Stage" && o.metadata.name === "rebuild-docs-site");
     expect(stage).toBeDefined();
-    expect(stage.spec.promotionTemplate.spec.steps[0].config.url).toBe("https://gitlab.com/api/v4/projects/acme%2Fweb%2Fdocs/pipeline");
+    const steps = stage.spec.promotionTemplate.spec.steps as Array<{ as: string; config: { url: string } }>;
+    expect(steps.find((s) => s.as === "dispatch")!.config.url).toBe("https://gitlab.com/api/v4/projects/acme%2Fweb%2Fdocs/pipeline");
+    // prod's default rebuild window applies to the GitLab image too: it waits before the pipeline.
+    expect(steps.map((s) => s.as).slice(0, 2)).toEqual(["window", "dispatch"]);
     const secret = parse(tree.get("kubernetes/secret_image-factory_gitlab-credentials.yaml")!) as any;
     expect(secret.metadata.labels).toEqual({ "kargo.akuity.io/cred-type": "generic" });
   });
