@@ -119,6 +119,7 @@ export function formatMarkdown(plan: Plan, limits: MarkdownLimits = LIMITS, opti
   out.push(...environmentsSection(plan.environments));
   out.push(...scanSection(plan.scans));
   out.push(...windowSection(plan.windows));
+  out.push(...notificationSection(plan.notifications));
 
   out.push("### Registry polling", "");
   out.push(
@@ -186,6 +187,18 @@ function scanSection(s: Plan["scans"]): string[] {
   if (lines.length === 0) return [];
   out.push(...lines, "", "Canary dry runs scan too; `image-factory rescan` reports what a rebuild on the current base would fix in the published versions.", "");
   return out;
+}
+
+function notificationSection(n: Plan["notifications"]): string[] {
+  if (!n) return [];
+  const events = n.events.length > 0 ? n.events.join(", ") : "none (muted: `notifications.events: []`)";
+  return [
+    "### Rebuild notifications",
+    "",
+    `Events posted: ${events}. Each rebuild Stage dispatches \`${n.workflow}\` in ${n.repo}, which posts to the webhook held by its environment \`${n.environment}\`; Kargo never sees the webhook, and a failing notification never fails a rebuild.` +
+      (n.dryRuns ? " This stack is a canary: its messages start with [dry run]." : ""),
+    "",
+  ];
 }
 
 function windowSection(windows: Plan["windows"]): string[] {

@@ -4,6 +4,7 @@
  * things a reviewer should know. Built from a render and the estate model; pure.
  */
 import { UserError } from "../config/errors";
+import { DEFAULT_NOTIFICATION_EVENTS, DEFAULT_NOTIFY_WORKFLOW, WEBHOOK_SECRET_NAME } from "../config/notifications";
 import { factoryDefinedBuild, sourceKey } from "../config/source";
 import type { StackSettings } from "../config/stack";
 import { dispatchesRebuilds } from "../kargo/objects";
@@ -20,7 +21,7 @@ export interface PlanInput {
   render: Pick<RenderResult, "project" | "stack" | "resources" | "files" | "logs" | "notes">;
   estate: Estate;
   /** The stack's settings, with the overlay's registry settings merged in. */
-  settings: Pick<StackSettings, "registries" | "promotion" | "delivery" | "github"> & Partial<Pick<StackSettings, "builds" | "kargoProject">>;
+  settings: Pick<StackSettings, "registries" | "promotion" | "delivery" | "github"> & Partial<Pick<StackSettings, "builds" | "kargoProject" | "notifications">>;
   /** images.yaml as shown to the user, and how many images it lists before the overlay. */
   imagesFile: { file: string; images: number };
   /** The overlay applied, as shown to the user. */
@@ -61,6 +62,37 @@ export interface RegistryBudget extends RegistryPolling {
   limitNote?: string;
 }
 
+export interface NotificationPlan {
+  events: string[];
+  /** The factory repository and its notify workflow, which posts to the webhook. */
+  repo: string;
+  workflow: string;
+  /** The GitHub environment whose secret holds the webhook. */
+  environment: string;
+  /** A canary stack's messages say they are about dry runs. */
+  dryRuns: boolean;
+}
+
+/**
+ * The stack's notifications as the program declared them: the webhook is a secret the render
+ * never holds, so the sign that the stack sends any is the notify environment's secret among
+ * the declared resources (src/github/notifications.ts `declareNotificationChannel`).
+ */
+export function notificationPlan(
+  resources: readonly Pick<RenderedResource, "type" | "inputs">[],
+  settings: Pick<PlanInput["settings"], "github" | "notifications" | "builds">,
+): NotificationPlan | undefined {
+  const secret = resources.find((r) => r.type === "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret" && r.inputs.secretName === WEBHOOK_SECRET_NAME);
+  if (!secret || !settings.github.factoryRepo) return undefined;
+  return {
+    events: [...(settings.notifications?.events ?? DEFAULT_NOTIFICATION_EVENTS)],
+    repo: settings.github.factoryRepo,
+    workflow: settings.github.notifyWorkflow ?? DEFAULT_NOTIFY_WORKFLOW,
+    environment: String(secret.inputs.environment ?? ""),
+    dryRuns: (settings.builds ?? "owner") === "canary",
+  };
+}
+
 export interface Plan {
   project: string;
   stack: string;
@@ -94,6 +126,8 @@ export interface Plan {
   analysis: boolean;
   /** Rebuild windows, per image that has one, with when each next opens. */
   windows: WindowPlan[];
+  /** Where rebuild notifications go and which events, when the stack sends any. */
+  notifications?: NotificationPlan;
   registries: RegistryBudget[];
   /** The security scan of each image's build (images.yaml `scan`). */
   scans: ScanPlan;
@@ -213,6 +247,10 @@ export function buildPlan(input: PlanInput): Plan {
     environments: environmentChains(estate, input.settings.builds ?? "owner"),
     analysis: input.settings.github.factoryRepo !== undefined,
     windows,
+    ...(() => {
+      const notifications = notificationPlan(resources, input.settings);
+      return notifications ? { notifications } : {};
+    })(),
     registries,
     scans: scanPlan(estate),
     warnings: [...lockWarnings(input.lock), ...warningsOf(estate, registries, render.logs), ...windowWarnings(windows, now)],

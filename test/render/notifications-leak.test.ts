@@ -30,6 +30,12 @@ describe("render and plan of a stack with a notification webhook", () => {
     for (const text of [render.stdout, render.stderr, plan.stdout, plan.stderr]) for (const form of FORMS) expect(text.includes(form)).toBe(false);
   });
 
+  it("plan says where the notifications go, for which events, and that a canary's are about dry runs", () => {
+    expect(plan.stdout).toContain("### Rebuild notifications");
+    expect(plan.stdout).toContain("Events posted: dispatched, built, failed. Each rebuild Stage dispatches `notify.yml` in acme/image-factory, which posts to the webhook held by its environment `dev-notify`");
+    expect(plan.stdout).toContain("This stack is a canary: its messages start with [dry run].");
+  });
+
   it("show the environment secret as [secret]", () => {
     const resources = JSON.parse(tree.get("resources.json")!.toString("utf8")) as Array<{ type: string; inputs: Record<string, unknown> }>;
     const secret = resources.find((r) => r.type === "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret")!;
