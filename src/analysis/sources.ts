@@ -151,14 +151,72 @@ function retryAfterMs(value: string | null, now: number): number | undefined {
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
+type SourceResponse = Awaited<ReturnType<FetchLike>>;
+
+/** How one provider's answers are read: the fetch, its limits, and how a non-200 answer is judged. */
+interface RetryingReader {
+  provider: "GitHub" | "GitLab";
+  doFetch: FetchLike;
+  headers: Record<string, string>;
+  maxAttempts: number;
+  baseDelay: number;
+  maxDelay: number;
+  timeoutMs: number;
+  maxBytes: number;
+  sleep: (ms: number) => Promise<void>;
+  /**
+   * A non-200 answer: throws a SourceError when it is final, else says how long to wait
+   * (`backoff` is this attempt's exponential delay) and why, for the message if all attempts fail.
+   */
+  judge(response: SourceResponse, where: string, backoff: number): { wait: number; problem: string };
+}
+
+/** GET `url` with retries: network errors and what `judge` deems transient are retried with backoff. */
+async function readWithRetries(url: string, where: string, r: RetryingReader): Promise<string> {
+  let lastProblem = "";
+  for (let attempt = 1; attempt <= r.maxAttempts; attempt++) {
+    const backoff = r.baseDelay * 2 ** (attempt - 1);
+    let response: SourceResponse;
+    try {
+      response = await r.doFetch(url, { method: "GET", headers: r.headers, signal: AbortSignal.timeout(r.timeoutMs) });
+    } catch (e) {
+      lastProblem = `network error: ${(e as Error).message}`;
+      if (attempt < r.maxAttempts) await r.sleep(backoff);
+      continue;
+    }
+    if (response.status === 200) {
+      try {
+        return await boundedText(response, r.maxBytes, where, r.provider);
+      } catch (e) {
+        if (e instanceof SourceError) throw e;
+        lastProblem = `network error while reading the response: ${(e as Error).message}`;
+        if (attempt < r.maxAttempts) await r.sleep(backoff);
+        continue;
+      }
+    }
+    const { wait, problem } = r.judge(response, where, backoff);
+    lastProblem = problem;
+    if (wait > r.maxDelay) throw new SourceError(`${problem} reading ${where}; ${r.provider} asks to wait ${Math.ceil(wait / 1000)}s, try again later`);
+    if (attempt < r.maxAttempts) await r.sleep(wait);
+  }
+  throw new SourceError(`${lastProblem} reading ${where}, after ${r.maxAttempts} attempts`);
+}
+
+/** The retry settings both providers take from their options. */
+function retrySettings(options: GitHubSourceOptions) {
+  return {
+    doFetch: options.fetch ?? ((url, init) => fetch(url, init)),
+    maxAttempts: options.maxAttempts ?? 5,
+    baseDelay: options.baseDelayMs ?? 1000,
+    maxDelay: options.maxDelayMs ?? 60_000,
+    timeoutMs: options.timeoutMs ?? 30_000,
+    maxBytes: options.maxBytes ?? MAX_DOCKERFILE_BYTES,
+    sleep: options.sleep ?? defaultSleep,
+  } satisfies Partial<RetryingReader>;
+}
+
 export function githubSource(options: GitHubSourceOptions = {}): DockerfileSource {
-  const doFetch: FetchLike = options.fetch ?? ((url, init) => fetch(url, init));
   const api = (options.apiUrl ?? "https://api.github.com").replace(/\/+$/, "");
-  const maxAttempts = options.maxAttempts ?? 5;
-  const baseDelay = options.baseDelayMs ?? 1000;
-  const maxDelay = options.maxDelayMs ?? 60_000;
-  const timeoutMs = options.timeoutMs ?? 30_000;
-  const sleep = options.sleep ?? defaultSleep;
   const now = options.now ?? Date.now;
   const headers: Record<string, string> = {
     Accept: "application/vnd.github.raw+json",
@@ -168,68 +226,41 @@ export function githubSource(options: GitHubSourceOptions = {}): DockerfileSourc
   // A token that cannot be a header value is refused before any request (never retried, never shown).
   const tokenError = options.token ? tokenProblem(options.token) : undefined;
   if (options.token && !tokenError) headers.Authorization = `Bearer ${options.token}`;
-  const maxBytes = options.maxBytes ?? MAX_DOCKERFILE_BYTES;
+  const reader: RetryingReader = {
+    provider: "GitHub",
+    headers,
+    ...retrySettings(options),
+    judge(response, where, backoff) {
+      const { status } = response;
+      const remaining = response.headers.get("x-ratelimit-remaining");
+      const retryAfter = retryAfterMs(response.headers.get("retry-after"), now());
+      if (status === 404) {
+        throw new SourceError(
+          `not found on GitHub: ${where} (check source.repo, source.branch and source.dockerfile${options.token ? "; the token may lack access to the repository" : "; a private repository needs GITHUB_TOKEN"})`,
+        );
+      }
+      if (status === 401) throw new SourceError(`GitHub rejected the credentials (401) reading ${where}: check GITHUB_TOKEN`);
+      if (status === 403 && remaining === "0") {
+        const reset = Number(response.headers.get("x-ratelimit-reset"));
+        return {
+          wait: Number.isFinite(reset) && reset > 0 ? Math.max(0, reset * 1000 - now()) : retryAfter ?? backoff,
+          problem: `GitHub API rate limit exceeded${options.token ? "" : " (unauthenticated: set GITHUB_TOKEN for a higher limit)"}`,
+        };
+      }
+      if (status === 403 && retryAfter !== undefined) return { wait: retryAfter, problem: "GitHub secondary rate limit (403)" };
+      if (status === 403) throw new SourceError(`GitHub refused access (403) to ${where}: check GITHUB_TOKEN's permissions`);
+      if (status === 429 || status >= 500) return { wait: retryAfter ?? backoff, problem: `GitHub answered ${status}` };
+      throw new SourceError(`GitHub answered ${status} reading ${where}`);
+    },
+  };
 
   return {
     locate: sourceLocation,
     async read(image) {
       if (tokenError) throw new SourceError(`GITHUB_TOKEN ${tokenError.replace(/: set the token.*$/, "")}`);
       const { repo, branch, dockerfile } = image.source;
-      const where = sourceLocation(image);
       const encodedPath = dockerfile.split("/").map(encodeURIComponent).join("/");
-      const url = `${api}/repos/${repo}/contents/${encodedPath}?ref=${encodeURIComponent(branch)}`;
-
-      let lastProblem = "";
-      for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-        let wait: number | undefined;
-        let response: Awaited<ReturnType<FetchLike>>;
-        try {
-          response = await doFetch(url, { method: "GET", headers, signal: AbortSignal.timeout(timeoutMs) });
-        } catch (e) {
-          lastProblem = `network error: ${(e as Error).message}`;
-          if (attempt < maxAttempts) await sleep(baseDelay * 2 ** (attempt - 1));
-          continue;
-        }
-        const { status } = response;
-        if (status === 200) {
-          try {
-            return await boundedText(response, maxBytes, where);
-          } catch (e) {
-            if (e instanceof SourceError) throw e;
-            lastProblem = `network error while reading the response: ${(e as Error).message}`;
-            if (attempt < maxAttempts) await sleep(baseDelay * 2 ** (attempt - 1));
-            continue;
-          }
-        }
-        const remaining = response.headers.get("x-ratelimit-remaining");
-        const retryAfter = retryAfterMs(response.headers.get("retry-after"), now());
-        if (status === 404) {
-          throw new SourceError(
-            `not found on GitHub: ${where} (check source.repo, source.branch and source.dockerfile${options.token ? "; the token may lack access to the repository" : "; a private repository needs GITHUB_TOKEN"})`,
-          );
-        }
-        if (status === 401) throw new SourceError(`GitHub rejected the credentials (401) reading ${where}: check GITHUB_TOKEN`);
-        if (status === 403 && remaining === "0") {
-          const reset = Number(response.headers.get("x-ratelimit-reset"));
-          wait = Number.isFinite(reset) && reset > 0 ? Math.max(0, reset * 1000 - now()) : retryAfter ?? baseDelay * 2 ** (attempt - 1);
-          lastProblem = `GitHub API rate limit exceeded${options.token ? "" : " (unauthenticated: set GITHUB_TOKEN for a higher limit)"}`;
-        } else if (status === 403 && retryAfter !== undefined) {
-          wait = retryAfter; // secondary rate limit
-          lastProblem = "GitHub secondary rate limit (403)";
-        } else if (status === 403) {
-          throw new SourceError(`GitHub refused access (403) to ${where}: check GITHUB_TOKEN's permissions`);
-        } else if (status === 429 || status >= 500) {
-          wait = retryAfter ?? baseDelay * 2 ** (attempt - 1);
-          lastProblem = `GitHub answered ${status}`;
-        } else {
-          throw new SourceError(`GitHub answered ${status} reading ${where}`);
-        }
-        if (wait > maxDelay) {
-          throw new SourceError(`${lastProblem} reading ${where}; GitHub asks to wait ${Math.ceil(wait / 1000)}s, try again later`);
-        }
-        if (attempt < maxAttempts) await sleep(wait);
-      }
-      throw new SourceError(`${lastProblem} reading ${where}, after ${maxAttempts} attempts`);
+      return readWithRetries(`${api}/repos/${repo}/contents/${encodedPath}?ref=${encodeURIComponent(branch)}`, sourceLocation(image), reader);
     },
   };
 }
@@ -247,67 +278,39 @@ export interface GitLabSourceOptions extends Omit<GitHubSourceOptions, "apiUrl">
  * project the token cannot see with 404, as it does an unknown one.
  */
 export function gitlabSource(options: GitLabSourceOptions = {}): DockerfileSource {
-  const doFetch: FetchLike = options.fetch ?? ((url, init) => fetch(url, init));
-  const maxAttempts = options.maxAttempts ?? 5;
-  const baseDelay = options.baseDelayMs ?? 1000;
-  const maxDelay = options.maxDelayMs ?? 60_000;
-  const timeoutMs = options.timeoutMs ?? 30_000;
-  const sleep = options.sleep ?? defaultSleep;
   const now = options.now ?? Date.now;
   const headers: Record<string, string> = { "User-Agent": "image-factory" };
   const tokenError = options.token ? tokenProblem(options.token) : undefined;
   if (options.token && !tokenError) headers["PRIVATE-TOKEN"] = options.token;
-  const maxBytes = options.maxBytes ?? MAX_DOCKERFILE_BYTES;
+  const reader: RetryingReader = {
+    provider: "GitLab",
+    headers,
+    ...retrySettings(options),
+    judge(response, where, backoff) {
+      const { status } = response;
+      if (status === 404) {
+        throw new SourceError(
+          `not found on GitLab: ${where} (check source.host, source.repo, source.branch and source.dockerfile${options.token ? "; the token may lack access to the project" : "; a private project needs GITLAB_TOKEN"})`,
+        );
+      }
+      if (status === 401) throw new SourceError(`GitLab rejected the credentials (401) reading ${where}: check GITLAB_TOKEN`);
+      if (status === 403) throw new SourceError(`GitLab refused access (403) to ${where}: check GITLAB_TOKEN's scopes (read_api or read_repository)`);
+      if (status === 429 || status >= 500) {
+        const reset = Number(response.headers.get("ratelimit-reset"));
+        const untilReset = status === 429 && Number.isFinite(reset) && reset > 0 ? Math.max(0, reset * 1000 - now()) : undefined;
+        return { wait: retryAfterMs(response.headers.get("retry-after"), now()) ?? untilReset ?? backoff, problem: status === 429 ? "GitLab rate limit (429)" : `GitLab answered ${status}` };
+      }
+      throw new SourceError(`GitLab answered ${status} reading ${where}`);
+    },
+  };
 
   return {
     locate: sourceLocation,
     async read(image) {
       if (tokenError) throw new SourceError(`GITLAB_TOKEN ${tokenError.replace(/: set the token.*$/, "")}`);
       const { repo, branch, dockerfile, host } = image.source;
-      const where = sourceLocation(image);
       const url = `${gitlabApiUrl(host!)}/projects/${gitlabProjectId(repo)}/repository/files/${encodeURIComponent(dockerfile)}/raw?ref=${encodeURIComponent(branch)}`;
-      let lastProblem = "";
-      for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-        const backoff = baseDelay * 2 ** (attempt - 1);
-        let response: Awaited<ReturnType<FetchLike>>;
-        try {
-          response = await doFetch(url, { method: "GET", headers, signal: AbortSignal.timeout(timeoutMs) });
-        } catch (e) {
-          lastProblem = `network error: ${(e as Error).message}`;
-          if (attempt < maxAttempts) await sleep(backoff);
-          continue;
-        }
-        const { status } = response;
-        if (status === 200) {
-          try {
-            return await boundedText(response, maxBytes, where, "GitLab");
-          } catch (e) {
-            if (e instanceof SourceError) throw e;
-            lastProblem = `network error while reading the response: ${(e as Error).message}`;
-            if (attempt < maxAttempts) await sleep(backoff);
-            continue;
-          }
-        }
-        if (status === 404) {
-          throw new SourceError(
-            `not found on GitLab: ${where} (check source.host, source.repo, source.branch and source.dockerfile${options.token ? "; the token may lack access to the project" : "; a private project needs GITLAB_TOKEN"})`,
-          );
-        }
-        if (status === 401) throw new SourceError(`GitLab rejected the credentials (401) reading ${where}: check GITLAB_TOKEN`);
-        if (status === 403) throw new SourceError(`GitLab refused access (403) to ${where}: check GITLAB_TOKEN's scopes (read_api or read_repository)`);
-        let wait: number;
-        if (status === 429 || status >= 500) {
-          const reset = Number(response.headers.get("ratelimit-reset"));
-          const untilReset = status === 429 && Number.isFinite(reset) && reset > 0 ? Math.max(0, reset * 1000 - now()) : undefined;
-          wait = retryAfterMs(response.headers.get("retry-after"), now()) ?? untilReset ?? backoff;
-          lastProblem = status === 429 ? "GitLab rate limit (429)" : `GitLab answered ${status}`;
-        } else {
-          throw new SourceError(`GitLab answered ${status} reading ${where}`);
-        }
-        if (wait > maxDelay) throw new SourceError(`${lastProblem} reading ${where}; GitLab asks to wait ${Math.ceil(wait / 1000)}s, try again later`);
-        if (attempt < maxAttempts) await sleep(wait);
-      }
-      throw new SourceError(`${lastProblem} reading ${where}, after ${maxAttempts} attempts`);
+      return readWithRetries(url, sourceLocation(image), reader);
     },
   };
 }

@@ -8,24 +8,9 @@ import { describe, expect, it } from "vitest";
 import { type FetchLike, githubSource, gitlabSource, localSource, providerSource, SourceError } from "../../src/analysis/sources";
 import { parseImagesText } from "../../src/config/images";
 import { runCli } from "../cli/helpers";
-
-type Reply = { status: number; body?: string; headers?: Record<string, string> } | Error;
+import { fakeFetch } from "../helpers/fake-fetch";
 
 const TOKEN = "glpat-CANARY-never-in-a-message";
-
-function fakeFetch(script: Record<string, Reply[]>) {
-  const calls: Array<{ url: string; headers: Record<string, string> }> = [];
-  const fetch: FetchLike = async (url, init) => {
-    calls.push({ url, headers: init.headers });
-    const queue = script[url];
-    if (!queue || queue.length === 0) throw new Error(`unexpected request ${url}`);
-    const reply = queue.length > 1 ? (queue.shift() as Reply) : queue[0];
-    if (reply instanceof Error) throw reply;
-    const headers = new Map(Object.entries(reply.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
-    return { status: reply.status, headers: { get: (name: string) => headers.get(name.toLowerCase()) ?? null }, text: async () => reply.body ?? "" };
-  };
-  return { fetch, calls };
-}
 
 const { images } = parseImagesText(
   [

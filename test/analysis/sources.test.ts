@@ -2,23 +2,11 @@ import { describe, expect, it } from "vitest";
 import { analyzeEstate } from "../../src/analysis/lock";
 import { type FetchLike, githubSource, mapWithConcurrency, SourceError } from "../../src/analysis/sources";
 import { parseImagesText } from "../../src/config/images";
+import { fakeFetch as fakeFetchBy, type Reply } from "../helpers/fake-fetch";
 
-type Reply = { status: number; body?: string; headers?: Record<string, string> } | Error;
-
-/** A fake fetch answering from a script per URL path; records every request. */
+/** Answers by URL path. */
 function fakeFetch(script: Record<string, Reply[]>) {
-  const calls: Array<{ url: string; headers: Record<string, string> }> = [];
-  const fetch: FetchLike = async (url, init) => {
-    calls.push({ url, headers: init.headers });
-    const key = new URL(url).pathname;
-    const queue = script[key];
-    if (!queue || queue.length === 0) throw new Error(`unexpected request ${url}`);
-    const reply = queue.length > 1 ? (queue.shift() as Reply) : queue[0];
-    if (reply instanceof Error) throw reply;
-    const headers = new Map(Object.entries(reply.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
-    return { status: reply.status, headers: { get: (name: string) => headers.get(name.toLowerCase()) ?? null }, text: async () => reply.body ?? "" };
-  };
-  return { fetch, calls };
+  return fakeFetchBy(script, (url) => new URL(url).pathname);
 }
 
 const estate = parseImagesText(
