@@ -28,7 +28,7 @@
  * analyzeDockerfile never throws: anything BuildKit would reject that bears on the bases is an
  * `unresolved` entry with its line.
  */
-import { InvalidReferenceError, normalizeReference } from "./reference";
+import { InvalidReferenceError, normalizeReference } from "../config/reference";
 import { type EnvLookup, isGoSpace, lexWord, NO_ENV } from "./shell-lex";
 
 export interface DockerfileBase {

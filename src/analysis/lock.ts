@@ -19,7 +19,6 @@ import type { ImageSpec } from "../config/schema";
 import { sourceKey } from "../config/source";
 import { validateWith } from "../config/validate";
 import { parseSourcedYaml } from "../config/yaml-source";
-import type { BaseUse } from "../model/types";
 import { analyzeDockerfile } from "./dockerfile";
 import { type DockerfileSource, mapWithConcurrency, SourceError } from "./sources";
 
@@ -27,6 +26,16 @@ export const LOCK_FILE_NAME = "images.lock.yaml";
 export const LOCK_VERSION = 1;
 
 /** What an image's analysis depends on besides the Dockerfile's text. */
+/** A normalized base reference as recorded in the lock, with where it came from. */
+export interface BaseUse {
+  /** Fully normalized reference: `<registry>/<repository>[:<tag>][@<digest>]`. */
+  reference: string;
+  /** On the final stage's FROM chain (true) or only used while building (false). */
+  runtime: boolean;
+  /** 1-based Dockerfile line of the instruction that names it. */
+  line: number;
+}
+
 export interface LockInputs {
   repo: string;
   /** GitLab sources only: the GitLab host (a GitHub source has none). */

@@ -57,11 +57,7 @@ export function defaultStack(io: Pick<CliIO, "env">): string {
 /** The folder beside images.yaml that holds local checkouts (<owner>/<repo>/...), as in the example. */
 export const SOURCES_FOLDER = "sources";
 
-/** A path for messages: relative to cwd when inside it, as given otherwise. */
-export function displayPath(file: string, cwd: string): string {
-  const rel = path.relative(cwd, file);
-  return rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel : file;
-}
+export { displayPath } from "../config/display-path";
 
 /**
  * Loads a module when a command runs rather than when the CLI starts, so that --help and

@@ -23,8 +23,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
-import { formatReference, InvalidReferenceError, type ImageReference, parseImageReference, repoURL } from "../analysis/reference";
-import type { Lock } from "../analysis/lock";
+import { formatReference, InvalidReferenceError, type ImageReference, parseImageReference, repoURL } from "./reference";
 import { type Problem, readUserFile, UserError } from "./errors";
 import type { ImagesFile } from "./images";
 import { type BaseDeclaration, dns1123Label, duration, registryHost } from "./schema";
@@ -142,7 +141,12 @@ export interface ApplyOverlayOptions {
    * The lock. When given, base declarations that no enrolled image uses any more are
    * dropped, instead of failing the estate as unused declarations.
    */
-  lock?: Lock;
+  lock?: LockedBases;
+}
+
+/** What the overlay needs of the lock (analysis/lock.ts `Lock`): each image's recorded bases. */
+export interface LockedBases {
+  images: Record<string, { bases: ReadonlyArray<{ reference: string }> } | undefined>;
 }
 
 /**

@@ -4,7 +4,7 @@
  * the full name, so two long names never shorten to the same label.
  */
 import { createHash } from "node:crypto";
-import { parseImageReference } from "../analysis/reference";
+import { parseImageReference } from "../config/reference";
 import type { WatchedBase } from "../model/types";
 
 export const MAX_NAME_LENGTH = 63;

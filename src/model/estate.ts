@@ -12,7 +12,7 @@ import { type Problem, UserError } from "../config/errors";
 import type { BaseDeclaration } from "../config/schema";
 import { topologicalOrder } from "../analysis/graph";
 import { inputDifferences, LOCK_FILE_NAME, type Lock, lockInputsOf } from "../analysis/lock";
-import { formatReference, type ImageReference, InvalidReferenceError, parseImageReference, repoURL } from "../analysis/reference";
+import { formatReference, type ImageReference, InvalidReferenceError, parseImageReference, repoURL } from "../config/reference";
 import type { Estate, ImageNode, RebuildTrigger, WatchedBase } from "./types";
 
 const RERUN = "run `image-factory analyze` and commit images.lock.yaml";

@@ -4,7 +4,7 @@
  * plan describes exactly what `pulumi up` would declare.
  */
 import { type Lock, readLock } from "../analysis/lock";
-import { displayPath } from "../cli/command";
+import { displayPath } from "../config/display-path";
 import { type ImagesFile, loadImagesFile } from "../config/images";
 import { applyOverlay, loadStackOverlay, type Overlay, overlayRegistries } from "../config/overlay";
 import type { StackSettings } from "../config/stack";

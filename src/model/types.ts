@@ -3,17 +3,11 @@
  * one plain, sorted, deterministic structure. The Kargo, GitHub and Argo CD builders take
  * only this (plus their own settings) and return plain objects.
  */
+import type { BaseUse } from "../analysis/lock";
 import type { BaseDeclaration, ImageSpec } from "../config/schema";
 
-/** A normalized base reference as recorded in the lock, with where it came from. */
-export interface BaseUse {
-  /** Fully normalized reference: `<registry>/<repository>[:<tag>][@<digest>]`. */
-  reference: string;
-  /** On the final stage's FROM chain (true) or only used while building (false). */
-  runtime: boolean;
-  /** 1-based Dockerfile line of the instruction that names it. */
-  line: number;
-}
+export type { BaseUse };
+
 
 /** Why an image rebuilds: an external base moved, or another managed image published. */
 export type RebuildSource =

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { analyzeDockerfile } from "../../src/analysis/dockerfile";
-import { formatReference, InvalidReferenceError, parseImageReference } from "../../src/analysis/reference";
+import { formatReference, InvalidReferenceError, parseImageReference } from "../../src/config/reference";
 import { lexWord, lexWordFull } from "../../src/analysis/shell-lex";
 
 // Fragments that exercise every branch of the parsers, mixed with arbitrary text.

@@ -2,7 +2,7 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { topologicalOrder, rebuildCascade } from "../../src/analysis/graph";
 import { indexBases, type Lock, type LockImage, lockInputsOf, readLock } from "../../src/analysis/lock";
-import { normalizeReference } from "../../src/analysis/reference";
+import { normalizeReference } from "../../src/config/reference";
 import { isUserError, type UserError } from "../../src/config/errors";
 import { type ImagesFile, loadImagesFile, parseImagesText } from "../../src/config/images";
 import { buildEstate } from "../../src/model/estate";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatReference, InvalidReferenceError, normalizeReference, parseImageReference, repoURL } from "../../src/analysis/reference";
+import { formatReference, InvalidReferenceError, normalizeReference, parseImageReference, repoURL } from "../../src/config/reference";
 
 const SHA256 = "sha256:" + "0123456789abcdef".repeat(4);
 const SHA512 = "sha512:" + "0123456789abcdef".repeat(8);
