@@ -8,7 +8,7 @@ import { displayPath } from "../config/display-path";
 import { type ImagesFile, loadImagesFile } from "../config/images";
 import { applyOverlay, loadStackOverlay, type Overlay, overlayRegistries } from "../config/overlay";
 import type { StackSettings } from "../config/stack";
-import { estateRevision, programFingerprint } from "../promotion/revision";
+import { estateRevision, programFingerprint } from "./revision";
 import { buildEstate } from "./estate";
 import type { Estate } from "./types";
 
@@ -22,7 +22,7 @@ export interface StackEstate {
   estate: Estate;
   /** The stack's registry settings with the overlay's merged over them. */
   registries: StackSettings["registries"];
-  /** The estate revision (see promotion/revision.ts): the same for every stack of a commit. */
+  /** The estate revision (see model/revision.ts): the same for every stack of a commit. */
   revision: string;
 }
 

@@ -26,7 +26,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { UserError } from "../config/errors";
-import { REVISION_OUTPUT, shortRevision } from "./revision";
+import { REVISION_OUTPUT, shortRevision } from "../model/revision";
 
 /** The engine's built-in function that returns another stack's outputs. */
 export const READ_STACK_OUTPUTS = "pulumi:pulumi:readStackOutputs";
