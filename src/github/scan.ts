@@ -20,6 +20,10 @@ import type { ImageSpec } from "../config/schema";
 import { ACTIONS } from "./actions";
 import type { Step } from "./workflow-schema";
 
+/** The scanner's own config and ignore file, outside the checkout (empty: images.yaml decides). */
+export const TRIVY_CONFIG = "trivy-config.yaml";
+export const TRIVY_IGNORE = "trivyignore";
+
 /** Where the build writes its OCI layout, and the scanned platform's copy of it. */
 export const LAYOUT_DIR = "image";
 export const SCAN_LAYOUT_DIR = "scan";
@@ -57,6 +61,10 @@ const EXTRACT = script(
   'rm -rf "$RUNNER_TEMP/' + SCAN_LAYOUT_DIR + '"',
   "# --insecure-policy: a local layout this job just built has no signatures to check.",
   'skopeo --insecure-policy "${platform[@]}" copy --preserve-digests "oci:$RUNNER_TEMP/' + LAYOUT_DIR + '" "oci:$RUNNER_TEMP/' + SCAN_LAYOUT_DIR + '"',
+  "# Trivy reads trivy.yaml and .trivyignore from the working directory (the checkout) unless told",
+  "# otherwise: the gate is images.yaml's, so the scan gets an empty config and an empty ignore file.",
+  'printf \'{}\\n\' > "$RUNNER_TEMP/' + TRIVY_CONFIG + '"',
+  ': > "$RUNNER_TEMP/' + TRIVY_IGNORE + '"',
 );
 
 /**
@@ -101,7 +109,7 @@ const GATE = script(
 
 const SARIF = script(
   "set -euo pipefail",
-  'trivy convert --format sarif --output "$RUNNER_TEMP/trivy.sarif" "$RUNNER_TEMP/trivy.json"',
+  'trivy convert --config "$RUNNER_TEMP/' + TRIVY_CONFIG + '" --format sarif --output "$RUNNER_TEMP/trivy.sarif" "$RUNNER_TEMP/trivy.json"',
 );
 
 /** Pushes the layout that was built (and scanned): every platform, digests preserved. */
@@ -143,6 +151,14 @@ export function scanSteps(): Step[] {
         // The gate below decides; this step only reports.
         "exit-code": "0",
         "hide-progress": true,
+        // Not the repository's trivy.yaml or .trivyignore (trivy-action v0.36.0 entrypoint.sh
+        // sets TRIVY_CONFIG and TRIVY_IGNOREFILE from these; trivy pkg/commands/app.go
+        // `initConfig` otherwise reads ./trivy.yaml).
+        "trivy-config": `\${{ runner.temp }}/${TRIVY_CONFIG}`,
+        trivyignores: `\${{ runner.temp }}/${TRIVY_IGNORE}`,
+        // No Actions cache: a cache entry any default-branch workflow can write would otherwise
+        // supply the trivy binary (setup-trivy) and the vulnerability database.
+        cache: "false",
       },
     },
     {

@@ -66,7 +66,7 @@ export const stepSchema = z
     name: z.string().min(1),
     id: identifier.optional(),
     if: z.string().min(1).optional(),
-    uses: z.string().regex(PINNED_ACTION, "must pin an action to a major version (@vN) or a commit SHA").optional(),
+    uses: z.string().regex(PINNED_ACTION, "must pin an action to a commit SHA (GitHub's own actions/* may use a major version, @vN)").optional(),
     with: z.record(z.string().min(1), z.union([z.string(), z.boolean(), z.number()])).optional(),
     env: z.record(envName, z.string()).optional(),
     "continue-on-error": z.literal(true).optional(),

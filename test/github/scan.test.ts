@@ -33,6 +33,18 @@ describe("the build scans what it pushes, before pushing", () => {
     expect(scan.with).toMatchObject({ "scan-type": "image", input: "${{ runner.temp }}/scan", format: "json", scanners: "vuln" });
   });
 
+  it("the source repository cannot change the gate: the scan reads an empty config and ignore file outside the checkout, and no Actions cache", () => {
+    const extract = steps(text).find((s) => s.name === "Take the scanned platform from the build")!;
+    expect(extract.run).toContain(`printf '{}\\n' > "$RUNNER_TEMP/trivy-config.yaml"`);
+    expect(extract.run).toContain(': > "$RUNNER_TEMP/trivyignore"');
+    expect(steps(text).find((s) => s.id === "scan")!.with).toMatchObject({
+      "trivy-config": "${{ runner.temp }}/trivy-config.yaml",
+      trivyignores: "${{ runner.temp }}/trivyignore",
+      cache: "false",
+    });
+    expect(steps(text).find((s) => s.name === "Convert the findings to SARIF")!.run).toContain('trivy convert --config "$RUNNER_TEMP/trivy-config.yaml"');
+  });
+
   it("a dry run scans too: only the SARIF upload and the push wait for a real build", () => {
     for (const name of ["Take the scanned platform from the build", "Scan for vulnerabilities", "Check the findings"]) {
       expect(steps(text).find((s) => s.name === name)!.if, name).toBe("${{ matrix.scan }}");

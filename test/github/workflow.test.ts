@@ -200,13 +200,16 @@ describe("one generated build workflow per repository and branch", () => {
     expect(version.run).toContain("next=0.1.0");
   });
 
-  it("pins every action to a major version or a SHA", () => {
+  it("pins every third-party action to a commit SHA (GitHub's own actions/* to a major version)", () => {
     for (const group of generatedWorkflowGroups(exampleImages())) {
       const wf = parseWorkflowText(renderRepoWorkflow(group.images));
       for (const j of Object.values(wf.jobs)) for (const step of j.steps) if (step.uses !== undefined) expect(step.uses).toMatch(PINNED_ACTION);
     }
     expect(PINNED_ACTION.test("actions/checkout@main")).toBe(false);
     expect(PINNED_ACTION.test(`actions/checkout@${"a".repeat(40)}`)).toBe(true);
+    expect(PINNED_ACTION.test("docker/login-action@v4")).toBe(false);
+    expect(PINNED_ACTION.test("actions-evil/checkout@v4")).toBe(false);
+    expect(PINNED_ACTION.test(`docker/login-action@${"0".repeat(40)}`)).toBe(true);
   });
 });
 
