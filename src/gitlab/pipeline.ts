@@ -12,8 +12,17 @@
  * one platform of that layout with Trivy (the image's `scan` settings; dry runs scan too), and
  * pushes exactly the layout it scanned (skopeo, digests preserved) unless the scan failed or
  * IMAGE_FACTORY_DRY_RUN is true. Trivy reads an OCI layout directory as `--input` (see
- * src/github/scan.ts for the upstream facts); it comes from Alpine's package repository. User values reach the job only as job variables with
- * `expand: false` (GitLab does not expand `$` in them) and are read quoted by the script.
+ * src/github/scan.ts for the upstream facts); it comes from Alpine's package repository.
+ *
+ * Nothing that decides what is built, scanned or where credentials go is a CI/CD variable:
+ * pipeline variables (API, trigger, manual, schedule) and project or group variables take
+ * precedence over a job's YAML `variables:` (doc/ci/variables/_index.md, "CI/CD variable
+ * precedence"), so whoever may create a pipeline with variables could override them. The
+ * image's settings are written into each job's `before_script` as single-quoted shell
+ * literals instead; GitLab runs before_script and script "together ... in a single shell"
+ * (doc/ci/yaml/_index.md, `before_script`), so the shared script reads them as shell
+ * variables, and assigning them overrides any environment variable of the same name. Only
+ * the contract's variables come from the pipeline, each checked before use.
  */
 import type { ImageSpec } from "../config/schema";
 import { sourceKey } from "../config/source";
@@ -44,9 +53,11 @@ const TEMPLATE = ".image-factory-build";
 
 /** The build, in POSIX sh (the docker image is Alpine's busybox). */
 const SCRIPT = `set -eu
-apk add --no-cache jq skopeo >/dev/null
-ref="$IMAGE_FACTORY_JOB_REF"
-bump="\${${GITLAB_VARIABLES.version_bump}:-$IMAGE_FACTORY_JOB_VERSION_BUMP}"
+# The pipeline's variables of the contract, each checked before use.
+if [ "\${${GITLAB_VARIABLES.image}:-}" != "$job_image" ]; then
+  echo "${GITLAB_VARIABLES.image} must be $job_image in this job" >&2; exit 1
+fi
+bump="\${${GITLAB_VARIABLES.version_bump}:-$job_version_bump}"
 case "$bump" in
   patch|minor|major) ;;
   *) echo "${GITLAB_VARIABLES.version_bump} must be patch, minor or major" >&2; exit 1 ;;
@@ -65,8 +76,11 @@ fi
 if [ -n "$base_digest" ] && ! printf '%s' "$base_digest" | grep -Eq '^sha(256:[0-9a-f]{64}|512:[0-9a-f]{128})$'; then
   echo "${GITLAB_VARIABLES.base_digest} is not a sha256 or sha512 digest" >&2; exit 1
 fi
-# The project's own registry with the job's credentials; any other with masked CI/CD variables.
-registry="\${ref%%/*}"
+apk add --no-cache jq skopeo >/dev/null
+ref="$job_ref"
+# The image's registry as images.yaml names it; the project's own with the job's credentials,
+# any other with masked CI/CD variables.
+registry="$job_registry"
 if [ "$registry" = "\${CI_REGISTRY:-}" ]; then
   printf '%s' "$CI_REGISTRY_PASSWORD" | docker login --username "$CI_REGISTRY_USER" --password-stdin "$registry"
 else
@@ -100,36 +114,44 @@ if [ -n "$base_digest" ]; then set -- "$@" --label "$oci.base.digest=$base_diges
 while IFS= read -r arg; do
   if [ -n "$arg" ]; then set -- "$@" --build-arg "$arg"; fi
 done <<EOF
-\${IMAGE_FACTORY_JOB_BUILD_ARGS:-}
+$job_build_args
 EOF
-if [ "$IMAGE_FACTORY_JOB_PLATFORMS" != linux/amd64 ]; then
+if [ "$job_platforms" != linux/amd64 ]; then
   docker run --privileged --rm tonistiigi/binfmt --install all >/dev/null
 fi
 # Built once, every platform, into an OCI layout: what is scanned is what is pushed.
 docker buildx create --use --driver docker-container >/dev/null
 rm -rf image scan
-docker buildx build --pull --platform "$IMAGE_FACTORY_JOB_PLATFORMS" --file "$IMAGE_FACTORY_JOB_DOCKERFILE" "$@" \
-  --output type=oci,dest=image,tar=false "$IMAGE_FACTORY_JOB_CONTEXT"
-if [ "$IMAGE_FACTORY_JOB_SCAN" = true ]; then
+docker buildx build --pull --platform "$job_platforms" --file "$job_dockerfile" "$@" \
+  --output type=oci,dest=image,tar=false "$job_context"
+if [ "$job_scan" = true ]; then
   # The scanned platform, copied out of the layout with its digests (a local layout this job
   # just built has no signatures to check: --insecure-policy).
-  os="\${IMAGE_FACTORY_JOB_SCAN_PLATFORM%%/*}"; rest="\${IMAGE_FACTORY_JOB_SCAN_PLATFORM#*/}"; arch="\${rest%%/*}"
+  os="\${job_scan_platform%%/*}"; rest="\${job_scan_platform#*/}"; arch="\${rest%%/*}"
   set -- --override-os "$os" --override-arch "$arch"
   if [ "$rest" != "$arch" ]; then set -- "$@" --override-variant "\${rest#*/}"; fi
   skopeo --insecure-policy "$@" copy --preserve-digests oci:image oci:scan
   apk add --no-cache trivy >/dev/null
   unfixed=""
-  if [ "$IMAGE_FACTORY_JOB_SCAN_IGNORE_UNFIXED" = true ]; then unfixed=--ignore-unfixed; fi
-  trivy image --input scan --scanners vuln --format json --output trivy.json --exit-code 0 --quiet $unfixed
+  if [ "$job_scan_ignore_unfixed" = true ]; then unfixed=--ignore-unfixed; fi
+  # Only this job's settings judge the scan: no trivy.yaml or .trivyignore from the repository
+  # (trivy reads both from the working directory by default; a missing ignore file is no
+  # ignores, pkg/result/ignore.go ParseIgnoreFile), and no TRIVY_* variable (trivy reads every
+  # flag from one), which a pipeline variable could set.
+  for v in $(env | sed -n 's/^\\(TRIVY_[A-Za-z0-9_]*\\)=.*/\\1/p'); do unset "$v"; done
+  trivy_dir="$(mktemp -d)"
+  : > "$trivy_dir/trivy.yaml"
+  trivy image --config "$trivy_dir/trivy.yaml" --ignorefile "$trivy_dir/none/.trivyignore" \\
+    --input scan --scanners vuln --severity UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL --format json --output trivy.json --exit-code 0 --quiet $unfixed
   findings="$(jq -c '[.Results[]? | .Vulnerabilities[]? | {id: .VulnerabilityID, pkg: .PkgName,
     installed: (.InstalledVersion // ""), fixed: (.FixedVersion // ""), severity: (.Severity // "UNKNOWN")}
     | map_values(gsub("[^A-Za-z0-9._:+~/, -]"; ""))]
     | sort_by(.severity as $s | [(["CRITICAL","HIGH","MEDIUM","LOW","UNKNOWN"] | index($s)), .id, .pkg])' trivy.json)"
-  failed="$(printf '%s' "$findings" | jq --arg failOn "$IMAGE_FACTORY_JOB_SCAN_FAIL_ON" '($failOn | split(",") | map(select(length > 0))) as $f | map(select(.severity | IN($f[]))) | length')"
-  echo "security scan of $ref ($IMAGE_FACTORY_JOB_SCAN_PLATFORM): $(printf '%s' "$findings" | jq -r 'group_by(.severity) | map("\\(.[0].severity): \\(length)") | join(", ") | if . == "" then "no findings" else . end')"
+  failed="$(printf '%s' "$findings" | jq --arg failOn "$job_scan_fail_on" '($failOn | split(",") | map(select(length > 0))) as $f | map(select(.severity | IN($f[]))) | length')"
+  echo "security scan of $ref ($job_scan_platform): $(printf '%s' "$findings" | jq -r 'group_by(.severity) | map("\\(.[0].severity): \\(length)") | join(", ") | if . == "" then "no findings" else . end')"
   printf '%s' "$findings" | jq -r '.[:100][] | "  \\(.severity) \\(.id) \\(.pkg) \\(.installed) -> \\(.fixed)"'
   if [ "$failed" -gt 0 ]; then
-    echo "$failed finding(s) at $IMAGE_FACTORY_JOB_SCAN_FAIL_ON in $ref: not pushed" >&2; exit 1
+    echo "$failed finding(s) at $job_scan_fail_on in $ref: not pushed" >&2; exit 1
   fi
 fi
 digest=""
@@ -145,37 +167,45 @@ echo "triggered by: $(printf '%s' "\${${GITLAB_VARIABLES.triggered_by}:-$CI_PIPE
 if [ -n "$base_image" ]; then echo "base: $base_image $base_digest"; fi
 `;
 
-/** A job variable GitLab passes as written (no `$` expansion). */
-function literal(value: string) {
-  return { value, expand: false };
+/** A POSIX sh single-quoted literal: nothing inside is expanded; a quote is closed, escaped and reopened. */
+export function shellLiteral(value: string): string {
+  return `'${value.replace(/'/g, "'\\''")}'`;
 }
 
-function jobOf(image: ImageSpec) {
+/** The image's settings as shell assignments (run before the shared script, in its shell). */
+function settingsOf(image: ImageSpec): string {
   const buildArgs = Object.keys(image.buildArgs)
     .sort()
     .map((k) => `${k}=${image.buildArgs[k]}\n`)
     .join("");
+  const settings: Array<[string, string]> = [
+    ["job_image", image.name],
+    ["job_ref", `${image.registry}/${image.repository}`],
+    ["job_registry", image.registry],
+    ["job_context", image.source.context],
+    ["job_dockerfile", image.source.dockerfile],
+    ["job_platforms", image.platforms.join(",")],
+    ["job_build_args", buildArgs],
+    ["job_version_bump", image.versionBump],
+    ...(image.scan === false
+      ? ([["job_scan", "false"]] as Array<[string, string]>)
+      : ([
+          ["job_scan", "true"],
+          ["job_scan_fail_on", image.scan.failOn.join(",")],
+          ["job_scan_ignore_unfixed", String(image.scan.ignoreUnfixed)],
+          ["job_scan_platform", scannedPlatform(image)],
+        ] as Array<[string, string]>)),
+  ];
+  return `${settings.map(([name, value]) => `${name}=${shellLiteral(value)}`).join("\n")}\n`;
+}
+
+function jobOf(image: ImageSpec) {
   return {
     extends: TEMPLATE,
     // Only in a pipeline created for this image (image names are DNS labels: safe in the rule).
     rules: [{ if: `$${GITLAB_VARIABLES.image} == "${image.name}"` }],
     resource_group: `image-factory-${image.name}`,
-    variables: {
-      IMAGE_FACTORY_JOB_REF: literal(`${image.registry}/${image.repository}`),
-      IMAGE_FACTORY_JOB_CONTEXT: literal(image.source.context),
-      IMAGE_FACTORY_JOB_DOCKERFILE: literal(image.source.dockerfile),
-      IMAGE_FACTORY_JOB_PLATFORMS: literal(image.platforms.join(",")),
-      IMAGE_FACTORY_JOB_BUILD_ARGS: literal(buildArgs),
-      IMAGE_FACTORY_JOB_VERSION_BUMP: literal(image.versionBump),
-      ...(image.scan === false
-        ? { IMAGE_FACTORY_JOB_SCAN: literal("false") }
-        : {
-            IMAGE_FACTORY_JOB_SCAN: literal("true"),
-            IMAGE_FACTORY_JOB_SCAN_FAIL_ON: literal(image.scan.failOn.join(",")),
-            IMAGE_FACTORY_JOB_SCAN_IGNORE_UNFIXED: literal(String(image.scan.ignoreUnfixed)),
-            IMAGE_FACTORY_JOB_SCAN_PLATFORM: literal(scannedPlatform(image)),
-          }),
-    },
+    before_script: [settingsOf(image)],
   };
 }
 
@@ -200,6 +230,7 @@ export function renderGitlabJobs(images: readonly ImageSpec[]): string {
       "  include:",
       `    - local: ${GITLAB_JOB_FILE}`,
       "The jobs run in the default stage (test); set `stage:` in .image-factory-build to change it.",
+      "Each job's before_script holds its image's settings: they are not CI/CD variables, so no pipeline can override them.",
     ],
   });
 }

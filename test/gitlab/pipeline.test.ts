@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { parseImagesText } from "../../src/config/images";
-import { planGitlabPipelines } from "../../src/gitlab/pipeline";
+import { planGitlabPipelines, shellLiteral } from "../../src/gitlab/pipeline";
 import { GITLAB_VARIABLES } from "../../src/kargo/gitlab";
 import { scanPlan } from "../../src/plan/plan";
 
@@ -59,25 +59,40 @@ describe("planGitlabPipelines", () => {
     expect(files[1].content).toContain("#     - local: .gitlab-ci.image-factory.yml");
   });
 
-  it("passes the image's settings as job variables GitLab does not expand", () => {
+  it("writes the image's settings into the job's before_script as shell literals, never as CI/CD variables a pipeline could override", () => {
     const ci = parse(files[1].content) as Record<string, any>;
-    expect(ci["image-factory:web"].variables).toEqual({
-      IMAGE_FACTORY_JOB_REF: { value: "registry.gitlab.com/acme/web", expand: false },
-      IMAGE_FACTORY_JOB_CONTEXT: { value: ".", expand: false },
-      IMAGE_FACTORY_JOB_DOCKERFILE: { value: "docker/Dockerfile", expand: false },
-      IMAGE_FACTORY_JOB_PLATFORMS: { value: "linux/amd64", expand: false },
-      // Sorted, one per line; `$CI_JOB_TOKEN` stays text.
-      IMAGE_FACTORY_JOB_BUILD_ARGS: { value: "A=x y\nB=$CI_JOB_TOKEN\n", expand: false },
-      IMAGE_FACTORY_JOB_VERSION_BUMP: { value: "patch", expand: false },
-      // The image's scan settings (the default: CRITICAL, unfixed left out), on the platform the GitHub workflow would scan.
-      IMAGE_FACTORY_JOB_SCAN: { value: "true", expand: false },
-      IMAGE_FACTORY_JOB_SCAN_FAIL_ON: { value: "CRITICAL", expand: false },
-      IMAGE_FACTORY_JOB_SCAN_IGNORE_UNFIXED: { value: "true", expand: false },
-      IMAGE_FACTORY_JOB_SCAN_PLATFORM: { value: "linux/amd64", expand: false },
-    });
-    expect(ci["image-factory:api"].variables.IMAGE_FACTORY_JOB_VERSION_BUMP.value).toBe("minor");
-    expect(ci["image-factory:api"].variables.IMAGE_FACTORY_JOB_SCAN).toEqual({ value: "false", expand: false });
-    expect(ci["image-factory:api"].variables.IMAGE_FACTORY_JOB_SCAN_FAIL_ON).toBeUndefined();
+    expect(ci["image-factory:web"].variables).toBeUndefined();
+    expect(ci[".image-factory-build"].variables).toEqual({ DOCKER_TLS_CERTDIR: "/certs" });
+    expect(ci["image-factory:web"].before_script).toEqual([
+      [
+        "job_image='web'",
+        "job_ref='registry.gitlab.com/acme/web'",
+        "job_registry='registry.gitlab.com'",
+        "job_context='.'",
+        "job_dockerfile='docker/Dockerfile'",
+        "job_platforms='linux/amd64'",
+        // Sorted, one per line; `$CI_JOB_TOKEN` stays text inside single quotes.
+        "job_build_args='A=x y\nB=$CI_JOB_TOKEN\n'",
+        "job_version_bump='patch'",
+        // The image's scan settings (the default: CRITICAL, unfixed left out), on the platform the GitHub workflow would scan.
+        "job_scan='true'",
+        "job_scan_fail_on='CRITICAL'",
+        "job_scan_ignore_unfixed='true'",
+        "job_scan_platform='linux/amd64'",
+        "",
+      ].join("\n"),
+    ]);
+    expect(ci["image-factory:api"].before_script[0]).toContain("job_version_bump='minor'\n");
+    expect(ci["image-factory:api"].before_script[0]).toContain("job_scan='false'\n");
+    expect(ci["image-factory:api"].before_script[0]).not.toContain("job_scan_fail_on");
+    expect(files[1].content).not.toContain("IMAGE_FACTORY_JOB_");
+  });
+
+  it("quotes a single quote in a setting so the shell reads the value back unchanged", () => {
+    const value = "it's $HOME `id` \\ \"x\"\n'";
+    const out = spawnSync("dash", ["-c", `v=${shellLiteral(value)}; printf '%s' "$v"`], { encoding: "utf8" });
+    expect(out.status).toBe(0);
+    expect(out.stdout).toBe(value);
   });
 
   it("reads every variable of the contract in a script that POSIX sh accepts", () => {
@@ -100,58 +115,17 @@ describe("planGitlabPipelines", () => {
   });
 
   it("computes the next version, scans before pushing exactly what was built, and pushes nothing on a dry run or a failed scan", () => {
-    // The script run by dash with stand-ins for apk, the registry (skopeo), trivy and docker.
-    const [script] = (parse(files[1].content) as Record<string, any>)[".image-factory-build"].script as string[];
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gitlab-run-"));
+    // The job run by dash (before_script, then script, in one shell as GitLab runs them) with
+    // stand-ins for apk, the registry (skopeo), trivy and docker.
+    const run = jobRunner();
     try {
-      const bin = path.join(dir, "bin");
-      fs.mkdirSync(bin);
-      const log = path.join(dir, "calls.log");
-      const stub = (name: string, body: string) => fs.writeFileSync(path.join(bin, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
-      stub("apk", "exit 0");
-      stub("skopeo", `echo "skopeo $*" >> "${log}"; case "$*" in *list-tags*) echo '{"Tags":["1.2.3","1.10.0","1.9.9","latest","2.0.0-rc1"]}' ;; *--digestfile*) printf 'sha256:abc' > digest ;; esac`);
-      stub("docker", `echo "docker $*" >> "${log}"`);
-      // trivy writes the report named by --output: findings from $FINDINGS.
-      stub("trivy", `echo "trivy $*" >> "${log}"; while [ $# -gt 0 ]; do if [ "$1" = --output ]; then printf '%s' "$FINDINGS" > "$2"; fi; shift; done`);
-      const report = (severities: string[]) =>
-        JSON.stringify({ Results: [{ Vulnerabilities: severities.map((s, i) => ({ VulnerabilityID: `CVE-2026-${i}`, PkgName: "openssl", InstalledVersion: "3.0", FixedVersion: "3.1", Severity: s })) }] });
-      const run = (vars: Record<string, string>) => {
-        fs.writeFileSync(log, "");
-        const r = spawnSync("dash", ["-c", script], {
-          cwd: dir,
-          encoding: "utf8",
-          env: {
-            PATH: `${bin}:${process.env.PATH}`,
-            HOME: dir,
-            CI_REGISTRY: "registry.gitlab.com",
-            CI_REGISTRY_USER: "gitlab-ci-token",
-            CI_REGISTRY_PASSWORD: "job-token",
-            CI_PROJECT_URL: "https://gitlab.com/acme/apps/web",
-            CI_COMMIT_SHA: "0123abc",
-            CI_PIPELINE_SOURCE: "api",
-            IMAGE_FACTORY_JOB_REF: "registry.gitlab.com/acme/web",
-            IMAGE_FACTORY_JOB_CONTEXT: ".",
-            IMAGE_FACTORY_JOB_DOCKERFILE: "docker/Dockerfile",
-            IMAGE_FACTORY_JOB_PLATFORMS: "linux/amd64",
-            IMAGE_FACTORY_JOB_BUILD_ARGS: "A=x y\nB=$CI_JOB_TOKEN\n",
-            IMAGE_FACTORY_JOB_VERSION_BUMP: "patch",
-            IMAGE_FACTORY_JOB_SCAN: "true",
-            IMAGE_FACTORY_JOB_SCAN_FAIL_ON: "HIGH,CRITICAL",
-            IMAGE_FACTORY_JOB_SCAN_IGNORE_UNFIXED: "true",
-            IMAGE_FACTORY_JOB_SCAN_PLATFORM: "linux/arm/v7",
-            FINDINGS: report(["LOW"]),
-            ...vars,
-          },
-        });
-        return { ...r, calls: fs.readFileSync(log, "utf8") };
-      };
-      const minor = run({ IMAGE_FACTORY_VERSION_BUMP: "minor", IMAGE_FACTORY_BASE_IMAGE: "docker.io/library/node:22", IMAGE_FACTORY_BASE_DIGEST: `sha256:${"a".repeat(64)}` });
+      const minor = run("web", { IMAGE_FACTORY_VERSION_BUMP: "minor", IMAGE_FACTORY_BASE_IMAGE: "docker.io/library/node:22", IMAGE_FACTORY_BASE_DIGEST: `sha256:${"a".repeat(64)}` });
       expect(minor.stderr).toBe("");
       expect(minor.stdout).toContain("security scan of registry.gitlab.com/acme/web (linux/arm/v7): LOW: 1");
       expect(minor.stdout).toContain("built and pushed registry.gitlab.com/acme/web:1.11.0 sha256:abc");
       const order = minor.calls
         .split("\n")
-        .filter((l) => l && !l.startsWith("docker login") && !l.startsWith("docker buildx create"))
+        .filter((l) => l && !l.startsWith("docker login") && !l.startsWith("docker buildx create") && !l.startsWith("docker run"))
         .map((l) => l.split(" ").slice(0, 2).join(" "));
       expect(order).toEqual([
         "skopeo list-tags",
@@ -161,39 +135,171 @@ describe("planGitlabPipelines", () => {
         "skopeo --insecure-policy",
         "skopeo --insecure-policy",
       ]);
-      expect(minor.calls).toContain("--build-arg A=x y --build-arg B=$CI_JOB_TOKEN");
+      expect(minor.calls).toContain("docker login --username gitlab-ci-token --password-stdin registry.gitlab.com");
+      expect(minor.calls).toContain("--build-arg A=it's x --build-arg B=$CI_JOB_TOKEN");
       expect(minor.calls).toContain("--label org.opencontainers.image.base.digest=sha256:");
-      expect(minor.calls).toContain("--output type=oci,dest=image,tar=false .");
+      expect(minor.calls).toContain("--platform linux/arm/v7 --file docker/Dockerfile");
+      expect(minor.calls).toContain("--output type=oci,dest=image,tar=false docker\n");
       expect(minor.calls).toContain("skopeo --insecure-policy --override-os linux --override-arch arm --override-variant v7 copy --preserve-digests oci:image oci:scan");
-      expect(minor.calls).toContain("trivy image --input scan --scanners vuln --format json --output trivy.json --exit-code 0 --quiet --ignore-unfixed");
+      expect(minor.calls).toMatch(/trivy image --config \S+\/trivy\.yaml --ignorefile \S+\/none\/\.trivyignore --input scan --scanners vuln --severity UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL --format json --output trivy\.json --exit-code 0 --quiet --ignore-unfixed\n/);
       expect(minor.calls).toContain("--all --preserve-digests --digestfile digest oci:image docker://registry.gitlab.com/acme/web:1.11.0");
       expect(minor.calls).toContain("--all --preserve-digests oci:image docker://registry.gitlab.com/acme/web:latest");
 
-      const dry = run({ IMAGE_FACTORY_DRY_RUN: "true" });
+      const dry = run("web", { IMAGE_FACTORY_DRY_RUN: "true" });
       expect(dry.stdout).toContain("dry run: built (and scanned) registry.gitlab.com/acme/web:1.10.1, pushed nothing");
       expect(dry.calls).toContain("trivy image");
       expect(dry.calls).not.toContain("docker://registry.gitlab.com/acme/web:1.10.1");
 
-      const findings = run({ FINDINGS: report(["CRITICAL", "HIGH", "MEDIUM"]) });
+      const findings = run("web", { FINDINGS: report(["CRITICAL", "HIGH", "MEDIUM"]) });
       expect(findings.status).not.toBe(0);
       expect(findings.stderr).toContain("2 finding(s) at HIGH,CRITICAL in registry.gitlab.com/acme/web: not pushed");
       expect(findings.calls).not.toContain("docker://registry.gitlab.com/acme/web:");
 
-      const unscanned = run({ IMAGE_FACTORY_JOB_SCAN: "false", FINDINGS: report(["CRITICAL"]) });
+      // An image with scan: false, on another registry: its CI/CD variables log in there.
+      const unscanned = run("api", { FINDINGS: report(["CRITICAL"]), IMAGE_FACTORY_REGISTRY_USER: "bot", IMAGE_FACTORY_REGISTRY_PASSWORD: "pw" });
+      expect(unscanned.stderr).toBe("");
       expect(unscanned.status).toBe(0);
       expect(unscanned.calls).not.toContain("trivy");
-
-      const bad = run({ IMAGE_FACTORY_BASE_DIGEST: "sha256:nope" });
-      expect(bad.status).not.toBe(0);
-      expect(bad.stderr).toContain("IMAGE_FACTORY_BASE_DIGEST is not a sha256 or sha512 digest");
-      const other = run({ IMAGE_FACTORY_JOB_REF: "ghcr.io/acme/web" });
-      expect(other.status).not.toBe(0);
-      expect(other.stderr).toContain("IMAGE_FACTORY_REGISTRY_PASSWORD");
+      expect(unscanned.calls).toContain("docker login --username bot --password-stdin ghcr.io");
+      expect(unscanned.calls).toContain("docker://ghcr.io/acme/api:1.10.1");
+      const noPassword = run("api", {});
+      expect(noPassword.status).not.toBe(0);
+      expect(noPassword.stderr).toContain("IMAGE_FACTORY_REGISTRY_PASSWORD");
     } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
+      run.cleanup();
+    }
+  });
+
+  it("cannot be steered by pipeline or project variables: the scan, the registry and trivy's settings are the job's own", () => {
+    const run = jobRunner();
+    try {
+      // The review's reproductions: variables named like the former job variables, and like
+      // the script's own shell variables, set in the job's environment.
+      const overrides = {
+        IMAGE_FACTORY_JOB_SCAN: "false",
+        IMAGE_FACTORY_JOB_REF: "evil.example/x",
+        IMAGE_FACTORY_JOB_SCAN_FAIL_ON: "",
+        job_scan: "false",
+        job_ref: "evil.example/x",
+        job_registry: "evil.example",
+        job_scan_fail_on: "",
+        ref: "evil.example/x",
+        registry: "evil.example",
+        IMAGE_FACTORY_REGISTRY_USER: "bot",
+        IMAGE_FACTORY_REGISTRY_PASSWORD: "pw",
+        // trivy reads any flag from TRIVY_<FLAG>: these would hide the findings.
+        TRIVY_SEVERITY: "LOW",
+        TRIVY_IGNOREFILE: "/dev/null",
+        TRIVY_SKIP_DB_UPDATE: "true",
+        FINDINGS: report(["CRITICAL"]),
+      };
+      const web = run("web", overrides);
+      expect(web.calls).toContain("trivy image");
+      expect(web.trivyEnv).toEqual([]);
+      expect(web.status).not.toBe(0);
+      expect(web.stderr).toContain("1 finding(s) at HIGH,CRITICAL in registry.gitlab.com/acme/web: not pushed");
+      expect(web.calls).toContain("docker login --username gitlab-ci-token --password-stdin registry.gitlab.com\n");
+      expect(web.calls).not.toContain("evil.example");
+
+      const api = run("api", overrides);
+      expect(api.calls).toContain("docker login --username bot --password-stdin ghcr.io\n");
+      expect(api.calls).not.toContain("evil.example");
+      expect(api.calls).toContain("docker://ghcr.io/acme/api:");
+    } finally {
+      run.cleanup();
+    }
+  });
+
+  it("fails before building when a variable of the contract is not what the contract allows", () => {
+    const run = jobRunner();
+    try {
+      const cases: Array<[Record<string, string>, string]> = [
+        [{ IMAGE_FACTORY_VERSION_BUMP: "huge" }, "IMAGE_FACTORY_VERSION_BUMP must be patch, minor or major"],
+        [{ IMAGE_FACTORY_DRY_RUN: "no" }, "IMAGE_FACTORY_DRY_RUN must be true or false"],
+        [{ IMAGE_FACTORY_BASE_IMAGE: "node:22 --push" }, "IMAGE_FACTORY_BASE_IMAGE is not an image reference"],
+        [{ IMAGE_FACTORY_BASE_DIGEST: "sha256:nope" }, "IMAGE_FACTORY_BASE_DIGEST is not a sha256 or sha512 digest"],
+        [{ IMAGE_FACTORY_IMAGE: "api" }, "IMAGE_FACTORY_IMAGE must be web in this job"],
+      ];
+      for (const [vars, message] of cases) {
+        const r = run("web", vars);
+        expect(r.status, message).not.toBe(0);
+        expect(r.stderr).toContain(message);
+        expect(r.calls, message).toBe("");
+      }
+      // The triggering text is reduced to a safe alphabet before it is printed.
+      const odd = run("web", { IMAGE_FACTORY_TRIGGERED_BY: "kargo\u001b[31m $(id)" });
+      expect(odd.stdout).toContain("triggered by: kargo31m id\n");
+    } finally {
+      run.cleanup();
     }
   });
 });
+
+const runImages = parseImagesText(
+  [
+    "- name: web",
+    "  registry: registry.gitlab.com",
+    "  repository: acme/web",
+    "  platforms: [linux/arm/v7]",
+    "  source: {provider: gitlab, repo: acme/web, dockerfile: docker/Dockerfile}",
+    "  buildArgs: {B: '$CI_JOB_TOKEN', A: \"it's x\"}",
+    "  scan: {failOn: [HIGH, CRITICAL]}",
+    "- name: api",
+    "  registry: ghcr.io",
+    "  repository: acme/api",
+    "  source: {provider: gitlab, repo: acme/web}",
+    "  scan: false",
+    "",
+  ].join("\n"),
+  "images.yaml",
+).images;
+
+function report(severities: string[]): string {
+  return JSON.stringify({ Results: [{ Vulnerabilities: severities.map((s, i) => ({ VulnerabilityID: `CVE-2026-${i}`, PkgName: "openssl", InstalledVersion: "3.0", FixedVersion: "3.1", Severity: s })) }] });
+}
+
+/** Runs an image's job of runImages' file as GitLab would: before_script and script in one dash. */
+function jobRunner() {
+  const [file] = planGitlabPipelines(runImages);
+  const ci = parse(file.content) as Record<string, any>;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gitlab-run-"));
+  const bin = path.join(dir, "bin");
+  fs.mkdirSync(bin);
+  const log = path.join(dir, "calls.log");
+  const trivyEnv = path.join(dir, "trivy.env");
+  const stub = (name: string, body: string) => fs.writeFileSync(path.join(bin, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+  stub("apk", "exit 0");
+  stub("skopeo", `echo "skopeo $*" >> "${log}"; case "$*" in *list-tags*) echo '{"Tags":["1.2.3","1.10.0","1.9.9","latest","2.0.0-rc1"]}' ;; *--digestfile*) printf 'sha256:abc' > digest ;; esac`);
+  stub("docker", `echo "docker $*" >> "${log}"`);
+  // trivy records the TRIVY_* variables it sees and writes the report named by --output: findings from $FINDINGS.
+  stub("trivy", `echo "trivy $*" >> "${log}"; env | grep '^TRIVY_' > "${trivyEnv}"; while [ $# -gt 0 ]; do if [ "$1" = --output ]; then printf '%s' "$FINDINGS" > "$2"; fi; shift; done`);
+  const run = (image: string, vars: Record<string, string>) => {
+    fs.writeFileSync(log, "");
+    fs.writeFileSync(trivyEnv, "");
+    const job = ci[`image-factory:${image}`];
+    const script = [...job.before_script, ...ci[".image-factory-build"].script].join("\n");
+    const r = spawnSync("dash", ["-c", script], {
+      cwd: dir,
+      encoding: "utf8",
+      env: {
+        PATH: `${bin}:${process.env.PATH}`,
+        HOME: dir,
+        CI_REGISTRY: "registry.gitlab.com",
+        CI_REGISTRY_USER: "gitlab-ci-token",
+        CI_REGISTRY_PASSWORD: "job-token",
+        CI_PROJECT_URL: "https://gitlab.com/acme/web",
+        CI_COMMIT_SHA: "0123abc",
+        CI_PIPELINE_SOURCE: "api",
+        [GITLAB_VARIABLES.image]: image,
+        FINDINGS: report(["LOW"]),
+        ...vars,
+      },
+    });
+    const seen = fs.readFileSync(trivyEnv, "utf8");
+    return { ...r, calls: fs.readFileSync(log, "utf8"), trivyEnv: seen === "" ? [] : seen.trim().split("\n") };
+  };
+  return Object.assign(run, { cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) });
+}
 
 describe("the plan's view of GitLab builds", () => {
   it("counts a GitLab image as scanned by the suggested job's settings, not as a workflow of its own", () => {

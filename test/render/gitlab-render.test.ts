@@ -50,10 +50,13 @@ describe("render of an estate with a GitLab source", () => {
     const job = ci["image-factory:docs-site"];
     expect(job.rules).toEqual([{ if: '$IMAGE_FACTORY_IMAGE == "docs-site"' }]);
     expect(job.extends).toBe(".image-factory-build");
-    // User values go in unexpanded: GitLab does not read $HOME in them.
-    expect(job.variables.IMAGE_FACTORY_JOB_BUILD_ARGS).toEqual({ value: `GREETING=$HOME 'quoted' "too"\n`, expand: false });
-    expect(job.variables.IMAGE_FACTORY_JOB_REF).toEqual({ value: "registry.gitlab.com/acme/web/docs-site", expand: false });
-    expect(job.variables.IMAGE_FACTORY_JOB_PLATFORMS.value).toBe("linux/amd64,linux/arm64");
+    // The image's settings are shell literals in the job, not CI/CD variables: the shell reads
+    // neither $HOME nor the quotes in them, and no pipeline variable can replace them.
+    expect(job.variables).toBeUndefined();
+    const settings = job.before_script[0] as string;
+    expect(settings).toContain(`job_build_args='GREETING=$HOME '\\''quoted'\\'' "too"\n'\n`);
+    expect(settings).toContain("job_ref='registry.gitlab.com/acme/web/docs-site'\n");
+    expect(settings).toContain("job_platforms='linux/amd64,linux/arm64'\n");
     expect(ci[".image-factory-build"].script[0]).toContain('IMAGE_FACTORY_DRY_RUN:-false');
     // The program exports it too, for `pulumi stack output gitlabPipelineFiles`.
     const outputs = JSON.parse(tree.get("outputs.json")!);
