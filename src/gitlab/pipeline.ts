@@ -28,10 +28,10 @@ import type { ImageSpec } from "../config/schema";
 import { sourceKey } from "../config/source";
 import { scannedPlatform } from "../github/scan";
 import { GENERATED_HEADER, toYaml } from "../github/yaml";
-import { GITLAB_VARIABLES } from "../kargo/gitlab";
+import { GITLAB_JOB_FILE_NAME, GITLAB_VARIABLES, gitlabJobName } from "../kargo/gitlab";
 
 /** Where the suggested file goes in the project, beside .gitlab-ci.yml. */
-export const GITLAB_JOB_FILE = ".gitlab-ci.image-factory.yml";
+export const GITLAB_JOB_FILE = GITLAB_JOB_FILE_NAME;
 /** Docker CLI and daemon images, one major version, as GitLab's Docker-in-Docker guide uses them. */
 export const DOCKER_IMAGE = "docker:28";
 export const DOCKER_DIND_SERVICE = "docker:28-dind";
@@ -221,7 +221,7 @@ export function renderGitlabJobs(images: readonly ImageSpec[]): string {
       script: [SCRIPT],
     },
   };
-  for (const image of sorted) doc[`image-factory:${image.name}`] = jobOf(image);
+  for (const image of sorted) doc[gitlabJobName(image)] = jobOf(image);
   return toYaml(doc, {
     header: [
       GENERATED_HEADER,

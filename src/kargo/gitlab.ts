@@ -19,10 +19,18 @@
  * - GET /api/v4/projects/:id/pipelines/:pipeline_id answers the pipeline and its `status`:
  *   created, waiting_for_resource, preparing, pending, running, success, failed, canceled,
  *   skipped, manual or scheduled (doc/api/pipelines.md).
+ * - GET /api/v4/projects/:id/pipelines/:pipeline_id/jobs lists the pipeline's jobs (not its
+ *   bridges), each with `name`, `status` and `pipeline.web_url`; `scope[]` filters by status,
+ *   retried attempts are left out unless `include_retried`, and it pages (`per_page` at most
+ *   100) (lib/api/ci/pipelines.rb "Get pipeline jobs", Ci::JobsFinder; doc/api/jobs.md).
+ *   A job whose `rules` do not match is never created, so a pipeline can succeed without it.
  * - Rate limits answer 429 (with Retry-After when GitLab knows how long).
  */
 import type { ImageSpec } from "../config/schema";
 import { gitlabApiUrl, gitlabProjectId } from "../config/source";
+
+/** Where the suggested jobs go in a project (src/gitlab/pipeline.ts GITLAB_JOB_FILE). */
+export const GITLAB_JOB_FILE_NAME = ".gitlab-ci.image-factory.yml";
 
 /** The generic Secret the GitLab steps read (`secret('gitlab-credentials').password`). */
 export const GITLAB_CREDENTIALS_SECRET = "gitlab-credentials";
@@ -37,10 +45,23 @@ export const GITLAB_VARIABLES = {
   dry_run: "IMAGE_FACTORY_DRY_RUN",
 } as const;
 
-/** Pipeline statuses that will not change any more, and the ones of those that count as built. */
+/** Pipeline statuses that will not change any more, and the one of those the image's job can have run in. */
 export const GITLAB_DONE_STATUSES = ["success", "skipped", "failed", "canceled"] as const;
-/** A pipeline whose jobs were all skipped built nothing wrong, as a GitHub run concluded `skipped`. */
-export const GITLAB_GOOD_STATUSES = ["success", "skipped"] as const;
+/**
+ * Only `success`: a pipeline whose jobs were all skipped did not run the image's job, so
+ * nothing was built or scanned; the `build` step then checks that the job itself succeeded.
+ */
+export const GITLAB_GOOD_STATUSES = ["success"] as const;
+
+/** The suggested job of an image (src/gitlab/pipeline.ts), as the jobs API names it. */
+export function gitlabJobName(image: Pick<ImageSpec, "name">): string {
+  return `image-factory:${image.name}`;
+}
+
+/** Where a project's pipelines are listed: the step messages name it when GitLab gave no pipeline page. */
+export function gitlabPipelinesPage(image: ImageSpec): string {
+  return `https://${image.source.host!}/${image.source.repo}/-/pipelines`;
+}
 
 /** What the user must change when GitLab refuses the variables. */
 export const VARIABLES_REFUSED_HINT =
@@ -115,8 +136,8 @@ export function gitlabDispatchStep(image: ImageSpec, values: Record<string, stri
 }
 
 /**
- * Follows the pipeline until it is done: success (or all skipped) succeeds; failed or canceled
- * fails the Promotion with the pipeline's page. created, waiting_for_resource, preparing,
+ * Follows the pipeline until it is done: success succeeds; failed, canceled or skipped (no job
+ * ran) fails the Promotion with the pipeline's page. created, waiting_for_resource, preparing,
  * pending and running keep polling, and so do manual (a blocking manual job waits for a
  * person) and scheduled (a delayed job waits for its time): both move on by themselves or by
  * someone's hand, and the step's retry timeout bounds the wait.
@@ -126,7 +147,7 @@ export function gitlabFollowStep(image: ImageSpec, settings: GitlabStepSettings)
   const good = `response.body?.status in ${JSON.stringify(GITLAB_GOOD_STATUSES)}`;
   return {
     uses: "http",
-    as: "build",
+    as: "pipeline",
     if: '${{ (outputs.dispatch?.runId ?? "") != "" }}',
     retry: { ...settings.retry },
     config: {
@@ -137,7 +158,50 @@ export function gitlabFollowStep(image: ImageSpec, settings: GitlabStepSettings)
       pollInterval: settings.runPollInterval,
       successExpression: `${done} && ${good}`,
       failureExpression: `${GITLAB_FINAL_CLIENT_ERROR} || (${done} && !(${good}))`,
-      errorExpression: `response.status == 200 ? ("the pipeline ended " + string(response.body?.status ?? "without a status") + ": " + string(response.body?.web_url ?? "")) : (${GITLAB_MESSAGE})`,
+      errorExpression:
+        `response.status == 200 ? ("the pipeline ended " + string(response.body?.status ?? "without a status") + ": " + string(response.body?.web_url ?? "") + ` +
+        `(response.body?.status == "skipped" ? ${lit(` (no job ran, so neither did ${gitlabJobName(image)}: does the project's .gitlab-ci.yml include the suggested file?)`)} : "")) : (${GITLAB_MESSAGE})`,
+    },
+  };
+}
+
+/**
+ * The image's own job, once its pipeline succeeded: a pipeline also succeeds when the job was
+ * never created (the project does not include the suggested file, or an older copy without
+ * this image), and then nothing was built or scanned. So the rebuild counts as built only when
+ * the pipeline's successful jobs include one named exactly as the suggested job names it. This
+ * step is the `build` the notifications read: built means this job succeeded.
+ *
+ * The job list is data: the name is an expr-lang literal compared with each job's `name`.
+ * One page of at most 100 successful jobs is read; a pipeline with more than that could leave
+ * the job on a later page, and then this fails with the same message.
+ */
+export function gitlabJobCheckStep(image: ImageSpec, settings: GitlabStepSettings) {
+  const name = gitlabJobName(image);
+  const jobs = 'response.status == 200 && type(response.body) == "array"';
+  const found = `find(response.body, {type(#) == "map" && #.name == ${lit(name)} && #.status == "success"}) != nil`;
+  const pipelineUrl = `string(find(response.body, {type(#) == "map"})?.pipeline?.web_url ?? ${lit(gitlabPipelinesPage(image))})`;
+  return {
+    uses: "http",
+    as: "build",
+    if: "${{ status('pipeline') == 'Succeeded' }}",
+    retry: { ...settings.retry },
+    config: {
+      method: "GET",
+      url: `${gitlabProjectUrl(image)}/pipelines/\${{ outputs.dispatch.runId }}/jobs`,
+      headers: [{ ...AUTHORIZATION }],
+      queryParams: [
+        { name: "scope[]", value: "success" },
+        { name: "per_page", value: "100" },
+      ],
+      timeout: settings.requestTimeout,
+      pollInterval: settings.runPollInterval,
+      successExpression: `${jobs} && ${found}`,
+      // The pipeline is over: an answer without the job will not change.
+      failureExpression: `${GITLAB_FINAL_CLIENT_ERROR} || (${jobs} && !(${found}))`,
+      errorExpression:
+        `${jobs} ? (${lit(`the image's job ${name} did not run in the pipeline `)} + ${pipelineUrl} + ` +
+        `${lit(` although the pipeline succeeded: the project's .gitlab-ci.yml probably does not include ${GITLAB_JOB_FILE_NAME}, or includes a copy older than this image (commit the file render writes)`)}) : (${GITLAB_MESSAGE})`,
     },
   };
 }

@@ -156,21 +156,31 @@ export const DISPATCHED = "status('dispatch') == 'Succeeded'";
 
 /**
  * The outcome of a rebuild once its run is over: `built` when the run was followed to
- * success, `failed` when any step that counts failed or errored (failure(): the dispatch, its
+ * success (GitLab: when the image's own job succeeded, src/kargo/gitlab.ts `gitlabJobCheckStep`), `failed` when any step that counts failed or errored (failure(): the dispatch, its
  * guard, the seen record, the run), "" otherwise (a baseline, or nothing to tell). A step with
  * an `if` runs after a failed one (pkg/promotion/evaluator.go `ShouldSkip` evaluates it; only
  * a step without `if` is skipped after a failure).
  */
 export const OUTCOME = "(status('build') == 'Succeeded' ? 'built' : (failure() ? 'failed' : ''))";
 
-/** Why a rebuild failed, from the steps' statuses. */
+/**
+ * Why a rebuild failed, from the steps' statuses. A GitLab rebuild follows its pipeline in the
+ * `pipeline` step and then checks the image's own job in `build` (src/kargo/gitlab.ts); the
+ * status of a step the Stage does not have is "" (pkg/expressions/function/functions.go
+ * `getStatus`), but a GitHub Stage's expression leaves those clauses out.
+ */
 const failureReason = (buildsOn: string) =>
   `(status('dispatch') == 'Failed' ? '${buildsOn} refused the dispatch' : ` +
   "(status('dispatch') == 'Errored' ? 'the dispatch did not get through' : " +
-  "(status('build') == 'Failed' ? 'the build failed' : " +
-  "(status('build') == 'Errored' ? 'the build could not be followed to its end' : " +
+  (buildsOn === "GitLab"
+    ? "(status('pipeline') == 'Failed' ? 'the build failed' : " +
+      "(status('pipeline') == 'Errored' ? 'the build could not be followed to its end' : " +
+      "(status('build') == 'Failed' ? 'the build job did not run in the pipeline' : " +
+      "(status('build') == 'Errored' ? 'the build job could not be checked' : "
+    : "(status('build') == 'Failed' ? 'the build failed' : " + "(status('build') == 'Errored' ? 'the build could not be followed to its end' : ") +
   // windows.ts: a window step past its timeout is Errored and nothing was dispatched.
-  "(status('window') == 'Errored' ? 'the rebuild window did not open before the wait timed out' : 'a step of the Promotion failed')))))";
+  "(status('window') == 'Errored' ? 'the rebuild window did not open before the wait timed out' : 'a step of the Promotion failed')" +
+  (buildsOn === "GitLab" ? "))))))" : "))))");
 
 /** The lines every message shares: the base that moved, and the run when GitHub named one. */
 function detailLines(): string {

@@ -42,7 +42,7 @@ import { type EstateNames, estateNames, kubeName, uniqueNames } from "./names";
 import { kargoDuration } from "./durations";
 import { ENVIRONMENT_LABEL, PR_POLL_INTERVAL, PR_WAIT_ERROR_THRESHOLD, requestedFreightOf, type UpdateGroup, updateGroups } from "./environments";
 import { type BuildRole, managedParents, opensUpdates } from "./followed";
-import { gitlabDispatchStep, gitlabFollowStep } from "./gitlab";
+import { gitlabDispatchStep, gitlabFollowStep, gitlabJobCheckStep } from "./gitlab";
 import { intervalFor, registryPolling, type RegistryPolling, type RegistrySettings } from "./polling";
 import { dispatchedStep, movedStep, type NotifyContext, notifiesOutcome, type NotifyOptions, outcomeStep, referenceValues } from "./notifications";
 import { windowedDispatchGuard, windowStep } from "./windows";
@@ -597,7 +597,7 @@ function rebuildStage(node: ImageNode, estate: Estate, names: EstateNames, names
     steps.unshift(movedStep(notify));
     if (notify.options.events.includes("dispatched")) steps.push(dispatchedStep(notify));
   }
-  if (gitlab) steps.push(gitlabFollowStep(node.spec, gitlabSettings));
+  if (gitlab) steps.push(gitlabFollowStep(node.spec, gitlabSettings), gitlabJobCheckStep(node.spec, gitlabSettings));
   else if (settings.followRuns) steps.push(followRunStep(settings.apiUrl, dispatchTarget(node.spec).repo));
   if (notify && notifiesOutcome(notify.options)) steps.push(outcomeStep(notify));
   return {

@@ -26,7 +26,7 @@ const estate = gitlabEstate();
 const plan = planKargo(estate, { project: "image-factory", factoryRepo: "acme/image-factory" });
 type Step = { uses: string; as: string; if?: string; retry?: unknown; config: Record<string, any> };
 const stepsOf = (objects = plan.objects, name: string): Step[] => find(objects, "Stage", name).spec.promotionTemplate.spec.steps;
-const [dispatch, seen, build] = stepsOf(plan.objects, "rebuild-docs-site");
+const [dispatch, seen, follow, build] = stepsOf(plan.objects, "rebuild-docs-site");
 
 const freight = { [PYTHON_WH]: [{ RepoURL: "docker.io/library/python", Tag: "3.12-slim", Digest: "sha256:" + "7".repeat(64) }] };
 
@@ -49,12 +49,13 @@ function outcome(config: Record<string, any>, response: Env): "succeeded" | "fai
 }
 
 describe("the rebuild Stage of a GitLab image", () => {
-  it("creates a pipeline, records the origin as seen, and follows the pipeline, guarded like a GitHub dispatch", () => {
-    expect([dispatch, seen, build].map((s) => `${s.uses}:${s.as}`)).toEqual(["http:dispatch", "set-metadata:seen", "http:build"]);
+  it("creates a pipeline, records the origin as seen, follows the pipeline and checks the image's job, guarded like a GitHub dispatch", () => {
+    expect([dispatch, seen, follow, build].map((s) => `${s.uses}:${s.as}`)).toEqual(["http:dispatch", "set-metadata:seen", "http:pipeline", "http:build"]);
     expect(dispatch.if).toBe(DISPATCH_GUARD);
     expect(dispatch.retry).toEqual(STEP_RETRY);
+    expect(follow.retry).toEqual(STEP_RETRY);
+    expect(follow.config.pollInterval).toBe(RUN_POLL_INTERVAL);
     expect(build.retry).toEqual(STEP_RETRY);
-    expect(build.config.pollInterval).toBe(RUN_POLL_INTERVAL);
     // First sight of an origin is a baseline; a person's promotion always builds.
     expect(evaluateTemplate(dispatch.if!, env({ metadata: null }))).toBe(false);
     expect(evaluateTemplate(dispatch.if!, env())).toBe(true);
@@ -141,12 +142,12 @@ describe("the rebuild Stage of a GitLab image", () => {
 });
 
 describe("the pipeline, followed to its end", () => {
-  const cfg = build.config;
+  const cfg = follow.config;
   const pipeline = (status: string) => responseEnv(200, { id: 1718000000, status, web_url: "https://gitlab.com/acme/web/Docs/-/pipelines/1718000000" });
 
   it("follows only a pipeline GitLab named: not after a skipped or failed dispatch", () => {
-    expect(evaluateTemplate(build.if!, env({ outputs: { dispatch: { runId: "1718000000", runUrl: "u" } } }))).toBe(true);
-    expect(evaluateTemplate(build.if!, env({ outputs: {} }))).toBe(false);
+    expect(evaluateTemplate(follow.if!, env({ outputs: { dispatch: { runId: "1718000000", runUrl: "u" } } }))).toBe(true);
+    expect(evaluateTemplate(follow.if!, env({ outputs: {} }))).toBe(false);
     const config = evaluateConfig(cfg, env({ outputs: { dispatch: { runId: "1718000000" } } })) as { method: string; url: string; headers: unknown };
     expect(config).toMatchObject({ method: "GET", url: "https://gitlab.com/api/v4/projects/acme%2Fweb%2FDocs/pipelines/1718000000", headers: [{ name: "Authorization", value: `Bearer ${TOKEN}` }] });
     // A restarted Promotion keeps its outputs: no second pipeline, the known one is followed.
@@ -161,9 +162,12 @@ describe("the pipeline, followed to its end", () => {
     expect(outcome(cfg, responseEnv(429, "Retry later\n"))).toBe("running");
   });
 
-  it("succeeds when the pipeline succeeded (or all its jobs were skipped)", () => {
+  it("succeeds when the pipeline succeeded; a pipeline whose jobs were all skipped ran no build and fails, saying why", () => {
     expect(outcome(cfg, pipeline("success"))).toBe("succeeded");
-    expect(outcome(cfg, pipeline("skipped"))).toBe("succeeded");
+    expect(outcome(cfg, pipeline("skipped"))).toBe("failed");
+    expect(evaluateExpression(cfg.errorExpression, pipeline("skipped"))).toBe(
+      "the pipeline ended skipped: https://gitlab.com/acme/web/Docs/-/pipelines/1718000000 (no job ran, so neither did image-factory:docs-site: does the project's .gitlab-ci.yml include the suggested file?)",
+    );
   });
 
   it("fails the Promotion when the pipeline failed or was canceled, naming its page; and when the pipeline is gone", () => {
@@ -175,6 +179,57 @@ describe("the pipeline, followed to its end", () => {
     const gone = responseEnv(404, { message: "404 Not found" });
     expect(outcome(cfg, gone)).toBe("failed");
     expect(evaluateExpression(cfg.errorExpression, gone)).toBe("404 Not found");
+  });
+});
+
+describe("the image's own job, checked once the pipeline succeeded", () => {
+  const cfg = build.config;
+  const pipelineUrl = "https://gitlab.com/acme/web/Docs/-/pipelines/1718000000";
+  // lib/api/ci/pipelines.rb "Get pipeline jobs" presents Entities::Ci::Job: name, status, pipeline.web_url.
+  const job = (name: string, status = "success") => ({ id: 7, name, status, stage: "test", pipeline: { id: 1718000000, web_url: pipelineUrl } });
+  const jobs = (...list: unknown[]) => responseEnv(200, list);
+
+  it("runs only after the pipeline step succeeded, and asks for one page of the pipeline's successful jobs", () => {
+    const after = (pipeline: string) => promotionEnv({ stage: "rebuild-docs-site", collection: freight, target: PYTHON_WH, stepStatus: { pipeline } });
+    expect(evaluateTemplate(build.if!, after("Succeeded"))).toBe(true);
+    for (const status of ["Failed", "Errored", "Skipped", "Running"]) expect(evaluateTemplate(build.if!, after(status)), status).toBe(false);
+    const config = evaluateConfig(cfg, env({ outputs: { dispatch: { runId: "1718000000" } } })) as Record<string, unknown>;
+    expect(config).toMatchObject({
+      method: "GET",
+      url: "https://gitlab.com/api/v4/projects/acme%2Fweb%2FDocs/pipelines/1718000000/jobs",
+      headers: [{ name: "Authorization", value: `Bearer ${TOKEN}` }],
+      // Kargo adds queryParams with url.Values (http_requester.go `buildRequest`): scope%5B%5D=success&per_page=100.
+      queryParams: [
+        { name: "scope[]", value: "success" },
+        { name: "per_page", value: "100" },
+      ],
+    });
+  });
+
+  it("succeeds only when a successful job has exactly the suggested job's name", () => {
+    expect(outcome(cfg, jobs(job("lint"), job("image-factory:docs-site")))).toBe("succeeded");
+    // Another image's job, a name that only contains it, or the job in another state is not it.
+    for (const list of [[job("lint")], [], [job("image-factory:docs-site-2")], [job("x image-factory:docs-site")], [job("image-factory:docs-site", "skipped")]]) {
+      expect(outcome(cfg, jobs(...list)), JSON.stringify(list)).toBe("failed");
+    }
+  });
+
+  it("says the image's job did not run, with the pipeline's page and the likely cause", () => {
+    const message = evaluateExpression(cfg.errorExpression, jobs(job("lint")));
+    expect(message).toBe(
+      `the image's job image-factory:docs-site did not run in the pipeline ${pipelineUrl} although the pipeline succeeded: ` +
+        "the project's .gitlab-ci.yml probably does not include .gitlab-ci.image-factory.yml, or includes a copy older than this image (commit the file render writes)",
+    );
+    // No successful job at all: the project's pipelines page stands in for the pipeline's.
+    expect(evaluateExpression(cfg.errorExpression, jobs())).toContain("did not run in the pipeline https://gitlab.com/acme/web/Docs/-/pipelines although");
+  });
+
+  it("retries 429 and 5xx, and fails at once on any other 4xx with GitLab's message", () => {
+    expect(outcome(cfg, responseEnv(502))).toBe("running");
+    expect(outcome(cfg, responseEnv(429, "Retry later\n"))).toBe("running");
+    const forbidden = responseEnv(403, { message: "403 Forbidden" });
+    expect(outcome(cfg, forbidden)).toBe("failed");
+    expect(evaluateExpression(cfg.errorExpression, forbidden)).toBe("403 Forbidden");
   });
 });
 
@@ -261,16 +316,24 @@ describe("a GitLab rebuild with notifications", () => {
   const moved = { from: "docker.io/library/python:3.12-slim@sha256:" + "1".repeat(64), to: "docker.io/library/python:3.12-slim@" + freight[PYTHON_WH][0].Digest };
 
   it("wraps the pipeline steps with the notification steps, in the order a GitHub rebuild has them", () => {
-    expect(steps.map((s) => s.as)).toEqual(["moved", "dispatch", "seen", "notify-dispatched", "build", "notify"]);
+    expect(steps.map((s) => s.as)).toEqual(["moved", "dispatch", "seen", "notify-dispatched", "pipeline", "build", "notify"]);
     expect(steps.find((s) => s.as === "dispatch")!.config.url).toBe("https://gitlab.com/api/v4/projects/acme%2Fweb%2FDocs/pipeline");
   });
 
   it("links the pipeline's page, and says GitLab refused when it did", () => {
-    const built = notifyEnv({ moved: "Succeeded", dispatch: "Succeeded", seen: "Succeeded", "notify-dispatched": "Succeeded", build: "Succeeded" }, { moved, dispatch: { runId: "1718000000", runUrl: pipelineUrl } });
+    const built = notifyEnv({ moved: "Succeeded", dispatch: "Succeeded", seen: "Succeeded", "notify-dispatched": "Succeeded", pipeline: "Succeeded", build: "Succeeded" }, { moved, dispatch: { runId: "1718000000", runUrl: pipelineUrl } });
     expect(text("notify", built)).toContain(`rebuilt\nBase moved: `);
     expect(text("notify", built)).toContain(`\nRun: ${pipelineUrl}`);
     const refused = notifyEnv({ dispatch: "Failed", seen: "Succeeded", build: "Skipped" }, { moved });
     expect(text("notify", refused)).toContain("rebuild FAILED: GitLab refused the dispatch");
+    // A pipeline that succeeded without the image's job is no build: "failed", not "built".
+    const noJob = notifyEnv({ moved: "Succeeded", dispatch: "Succeeded", seen: "Succeeded", "notify-dispatched": "Succeeded", pipeline: "Succeeded", build: "Failed" }, { moved, dispatch: { runId: "1718000000", runUrl: pipelineUrl } });
+    expect(text("notify", noJob)).toContain("rebuild FAILED: the build job did not run in the pipeline\n");
+    expect(text("notify", noJob)).not.toContain("rebuilt");
+    const failed = notifyEnv({ moved: "Succeeded", dispatch: "Succeeded", seen: "Succeeded", "notify-dispatched": "Succeeded", pipeline: "Failed", build: "Skipped" }, { moved, dispatch: { runId: "1718000000", runUrl: pipelineUrl } });
+    expect(text("notify", failed)).toContain("rebuild FAILED: the build failed\n");
+    const lost = notifyEnv({ moved: "Succeeded", dispatch: "Succeeded", seen: "Succeeded", "notify-dispatched": "Succeeded", pipeline: "Errored", build: "Skipped" }, { moved, dispatch: { runId: "1718000000", runUrl: pipelineUrl } });
+    expect(text("notify", lost)).toContain("rebuild FAILED: the build could not be followed to its end\n");
     // The GitLab token never reaches a notification.
     expect(JSON.stringify(evaluateConfig(steps.find((s) => s.as === "notify")!.config, built))).not.toContain(TOKEN);
   });
@@ -283,7 +346,7 @@ describe("a GitLab rebuild with a rebuild window", () => {
     const objects = planKargo(windowed, { project: "image-factory", factoryRepo: "acme/image-factory" }).objects;
     const steps = stepsOf(objects, "rebuild-docs-site");
     const github = stepsOf(objects, "rebuild-uv");
-    expect(steps.map((s) => s.as)).toEqual(["window", "dispatch", "seen", "build"]);
+    expect(steps.map((s) => s.as)).toEqual(["window", "dispatch", "seen", "pipeline", "build"]);
     expect(steps[1].config.url).toBe("https://gitlab.com/api/v4/projects/acme%2Fweb%2FDocs/pipeline");
     // The same window step and the same windowed guard as the GitHub image's.
     expect(steps[0]).toEqual(github[0]);
