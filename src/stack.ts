@@ -5,6 +5,7 @@
  */
 import { stackNotifications, WEBHOOK_KEY } from "./config/notifications";
 import { UserError } from "./config/errors";
+import { gitlabHostProblems } from "./config/gitlab-hosts";
 import { CONFIG_NAMESPACE, requireCluster, type StackSettings } from "./config/stack";
 import { githubOwners, githubRepos, planGithubEstate } from "./github";
 import { estatePlacement, renderManifestFiles } from "./gitops";
@@ -46,6 +47,9 @@ export function prepareStack(settings: StackSettings, opts: PrepareOptions): Pre
   const loaded = loadStackEstate(settings, opts);
   const credentials = registryCredentials(loaded.registries, opts.registryTokenHosts ?? [], configFile);
   const specs = loaded.estate.images.map((i) => i.spec);
+  // Before any plan: nothing may carry the GitLab token to a host the stack does not list.
+  const hostProblems = gitlabHostProblems(specs, settings.gitlab.hosts, { imagesFile: loaded.enrolled.file, configFile });
+  if (hostProblems.length > 0) throw new UserError(hostProblems);
   // The webhook's value is never needed here, only whether the stack sets it.
   const notifications = stackNotifications(settings, { hasWebhook: opts.config?.[`${CONFIG_NAMESPACE}:${WEBHOOK_KEY}`] !== undefined, configFile });
   // The webhook is written to the factory repository (src/github/notifications.ts).

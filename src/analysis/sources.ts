@@ -11,7 +11,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileErrorMessage } from "../config/errors";
-import type { ImageSpec } from "../config/schema";
+import { DEFAULT_GITLAB_HOST, type ImageSpec } from "../config/schema";
 import { gitlabApiUrl, gitlabProjectId, isGitlab, sourceLabel } from "../config/source";
 import { tokenProblem } from "../config/stack";
 
@@ -268,6 +268,12 @@ export function githubSource(options: GitHubSourceOptions = {}): DockerfileSourc
 export interface GitLabSourceOptions extends Omit<GitHubSourceOptions, "apiUrl"> {
   /** A token (GITLAB_TOKEN) with read_api or read_repository; public projects can be read without one. */
   token?: string;
+  /**
+   * The only hosts read (and so sent the token): the stack's image-factory:gitlab.hosts.
+   * Default [gitlab.com]. `hostsHint` ends the refusal: what to change.
+   */
+  hosts?: readonly string[];
+  hostsHint?: string;
 }
 
 /**
@@ -304,11 +310,19 @@ export function gitlabSource(options: GitLabSourceOptions = {}): DockerfileSourc
     },
   };
 
+  const hosts = options.hosts ?? [DEFAULT_GITLAB_HOST];
   return {
     locate: sourceLocation,
     async read(image) {
-      if (tokenError) throw new SourceError(`GITLAB_TOKEN ${tokenError.replace(/: set the token.*$/, "")}`);
       const { repo, branch, dockerfile, host } = image.source;
+      // Checked before anything is sent: GITLAB_TOKEN goes only to the hosts the stack lists.
+      if (!hosts.includes(host!)) {
+        throw new SourceError(
+          `not read: GitLab host ${host} is not one of the hosts GITLAB_TOKEN is for (${hosts.join(", ")}): ` +
+            (options.hostsHint ?? "add it to the stack's image-factory:gitlab.hosts if the token belongs to it, or fix source.host"),
+        );
+      }
+      if (tokenError) throw new SourceError(`GITLAB_TOKEN ${tokenError.replace(/: set the token.*$/, "")}`);
       const url = `${gitlabApiUrl(host!)}/projects/${gitlabProjectId(repo)}/repository/files/${encodeURIComponent(dockerfile)}/raw?ref=${encodeURIComponent(branch)}`;
       return readWithRetries(url, sourceLocation(image), reader);
     },

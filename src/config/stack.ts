@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { z } from "zod";
 import { type Problem, UserError } from "./errors";
 import { notificationSettingsSchema, WEBHOOK_KEY } from "./notifications";
-import { dns1123Label, duration, gitRefName, ownerRepo, registryHost, repoPath } from "./schema";
+import { DEFAULT_GITLAB_HOST, dns1123Label, duration, gitlabHost, gitRefName, ownerRepo, registryHost, repoPath } from "./schema";
 import { policyProblems, textProblem } from "./text-policy";
 import { formatPath, suggest } from "./validate";
 
@@ -105,6 +105,18 @@ export function isHttpsApiUrl(text: string): boolean {
   return url.protocol === "https:" && url.hostname !== "" && url.username === "" && url.password === "" && url.search === "" && url.hash === "" && !/[\s"'`\\{}<>|^]/.test(text);
 }
 
+/**
+ * The GitLab hosts the stack's gitlabToken belongs to. The token goes to a GitLab source's
+ * host (pipelines, git polling, analysis), so an images.yaml entry naming any other host is
+ * refused rather than sent the token.
+ */
+export const gitlabSettingsSchema = z.strictObject({
+  hosts: z.array(gitlabHost, "must be a list of GitLab hosts, e.g. [gitlab.com]").min(1, "must name at least one GitLab host").default([DEFAULT_GITLAB_HOST]),
+});
+
+/** The token's hosts when a stack does not set image-factory:gitlab. */
+export const DEFAULT_GITLAB_HOSTS: readonly string[] = [DEFAULT_GITLAB_HOST];
+
 export const kubernetesSettingsSchema = z.strictObject({
   /**
    * The kubeconfig context the stack applies to. Every stack names its cluster: this, or the
@@ -149,6 +161,8 @@ export const stackSettingsSchema = z.strictObject({
     reviewers: { users: [], teams: [] },
   }),
   kubernetes: kubernetesSettingsSchema.default({ upsertExistingObjects: false }),
+  /** `hosts`: the GitLab hosts the secret gitlabToken is for (default [gitlab.com]). */
+  gitlab: gitlabSettingsSchema.default({ hosts: [DEFAULT_GITLAB_HOST] }),
   promotion: promotionSettingsSchema.optional(),
   /**
    * Which rebuild events are posted to the secret `notificationWebhook` (default: failures).
@@ -221,7 +235,7 @@ export function requireCluster(
   ]);
 }
 
-const OBJECT_KEYS = new Set(["registries", "delivery", "github", "kubernetes", "promotion", "notifications"]);
+const OBJECT_KEYS = new Set(["registries", "delivery", "github", "gitlab", "kubernetes", "promotion", "notifications"]);
 
 /**
  * Validates raw config values (key without namespace → string as Pulumi stores it).

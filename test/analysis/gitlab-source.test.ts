@@ -33,7 +33,7 @@ const TOOLS = "https://git.acme.example:8443/api/v4/projects/infra%2Ftools/repos
 
 function source(fetch: FetchLike, extra: Partial<Parameters<typeof gitlabSource>[0]> = {}) {
   const sleeps: number[] = [];
-  const src = gitlabSource({ fetch, token: TOKEN, sleep: async (ms) => void sleeps.push(ms), now: () => 1_700_000_000_000, ...extra });
+  const src = gitlabSource({ fetch, token: TOKEN, hosts: ["gitlab.com", "git.acme.example:8443"], sleep: async (ms) => void sleeps.push(ms), now: () => 1_700_000_000_000, ...extra });
   return { src, sleeps };
 }
 
@@ -62,7 +62,7 @@ describe("gitlabSource", () => {
 
   it("sends no token header without GITLAB_TOKEN (public projects)", async () => {
     const { fetch, calls } = fakeFetch({ [TOOLS]: [{ status: 200, body: "FROM x\n" }] });
-    await gitlabSource({ fetch }).read(tools);
+    await gitlabSource({ fetch, hosts: ["git.acme.example:8443"] }).read(tools);
     expect(calls[0].headers["PRIVATE-TOKEN"]).toBeUndefined();
   });
 
@@ -115,6 +115,20 @@ describe("gitlabSource", () => {
     expect(calls).toHaveLength(0);
   });
 
+  it("reads only from the hosts GITLAB_TOKEN is for (default gitlab.com), refusing any other before a request", async () => {
+    const { fetch, calls } = fakeFetch({ [DOCS]: [{ status: 200, body: "FROM node:22\n" }], [TOOLS]: [{ status: 200, body: "FROM python:3.12\n" }] });
+    const { src } = source(fetch, { hosts: undefined });
+    expect(await src.read(docs)).toBe("FROM node:22\n");
+    const refused = await failure(src.read(tools));
+    expect(refused.message).toBe(
+      "not read: GitLab host git.acme.example:8443 is not one of the hosts GITLAB_TOKEN is for (gitlab.com): add it to the stack's image-factory:gitlab.hosts if the token belongs to it, or fix source.host",
+    );
+    // Not a request to that host at all, so not a token either.
+    expect(calls.map((c) => c.url)).toEqual([DOCS]);
+    const listed = source(fetch, { hosts: ["git.acme.example:8443"], hostsHint: "change the list" }).src;
+    expect((await failure(listed.read(docs))).message).toBe("not read: GitLab host gitlab.com is not one of the hosts GITLAB_TOKEN is for (git.acme.example:8443): change the list");
+  });
+
   it("refuses a Dockerfile larger than the limit", async () => {
     const { fetch } = fakeFetch({ [DOCS]: [{ status: 200, body: "x".repeat(100), headers: { "Content-Length": "100" } }] });
     expect((await failure(source(fetch, { maxBytes: 10 }).src.read(docs))).message).toContain("GitLab's answer for gitlab.com/acme/web/docs@release/2:site/web app/Dockerfile is 100 bytes");
@@ -125,7 +139,7 @@ describe("one estate, two providers", () => {
   it("reads each image from its own provider", async () => {
     const gl = fakeFetch({ [TOOLS]: [{ status: 200, body: "FROM gitlab\n" }] });
     const gh = fakeFetch({ "https://api.github.com/repos/acme/api/contents/Dockerfile?ref=main": [{ status: 200, body: "FROM github\n" }] });
-    const src = providerSource(githubSource({ fetch: gh.fetch }), gitlabSource({ fetch: gl.fetch }));
+    const src = providerSource(githubSource({ fetch: gh.fetch }), gitlabSource({ fetch: gl.fetch, hosts: ["git.acme.example:8443"] }));
     expect(await src.read(tools)).toBe("FROM gitlab\n");
     expect(await src.read(api)).toBe("FROM github\n");
     expect(src.locate(api)).toBe("acme/api@main:Dockerfile");
@@ -151,6 +165,46 @@ describe("analyze with GitLab sources", () => {
       const r = await runCli(["analyze", "--images", "images.yaml"], dir, { GITLAB_TOKEN: "glpat-secretPart\nsecondLine" });
       expect(r.code).toBe(1);
       expect(r.stderr).toBe("GITLAB_TOKEN: holds a character a token cannot have (a blank, a line break, a control or non-ASCII character): set it again without it\n1 problem found.\n");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("analyze and the stack's GitLab hosts", () => {
+  const text = "- name: tools\n  repository: acme/tools\n  source: {provider: gitlab, host: evil.example, repo: acme/tools}\n";
+
+  it("without a stack reads only gitlab.com: another host is a problem naming the image, and gets no request", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gitlab-hosts-cli-"));
+    try {
+      fs.writeFileSync(path.join(dir, "images.yaml"), text);
+      const r = await runCli(["analyze", "--images", "images.yaml"], dir, { GITLAB_TOKEN: TOKEN });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain("tools");
+      expect(r.stderr).toContain(
+        "not read: GitLab host evil.example is not one of the hosts GITLAB_TOKEN is for (gitlab.com): without a stack only the default hosts are read; run analyze --stack with a stack whose image-factory:gitlab.hosts lists the host, or fix source.host",
+      );
+      expect(r.stderr + r.stdout).not.toContain(TOKEN);
+      expect(fs.existsSync(path.join(dir, "images.lock.yaml"))).toBe(false);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("with a stack reads the hosts of its image-factory:gitlab.hosts, and names that key when refusing", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gitlab-hosts-cli-"));
+    try {
+      const images = path.join(dir, "images.yaml");
+      fs.writeFileSync(images, text);
+      const refused = await runCli(["analyze", "--stack", "dev", "--config", `images=${images}`, "--check"], dir, { GITLAB_TOKEN: TOKEN });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain("is not one of the hosts GITLAB_TOKEN is for (gitlab.com): add it to image-factory:gitlab.hosts in Pulumi.dev.yaml if the token belongs to it, or fix source.host");
+      // Listed: the host is read (here the fake host cannot be reached; the refusal is gone).
+      const { gitlabSource } = await import("../../src/analysis/sources");
+      const { fetch, calls } = fakeFetch({ "https://evil.example/api/v4/projects/acme%2Ftools/repository/files/Dockerfile/raw?ref=main": [{ status: 200, body: "FROM node:22\n" }] });
+      const tools = parseImagesText(text, "images.yaml").images[0];
+      expect(await gitlabSource({ fetch, token: TOKEN, hosts: ["evil.example"] }).read(tools)).toBe("FROM node:22\n");
+      expect(calls[0].headers["PRIVATE-TOKEN"]).toBe(TOKEN);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -5,7 +5,8 @@ import { analyzeEstate, LOCK_FILE_NAME, serializeLock, writeLock } from "../../a
 import { type DockerfileSource, githubSource, gitlabSource, localSource, MAX_DOCKERFILE_BYTES, providerSource } from "../../analysis/sources";
 import { isGitlab } from "../../config/source";
 import { formatProblem, type Problem, readUserFile, UserError } from "../../config/errors";
-import { isHttpsApiUrl, tokenProblem } from "../../config/stack";
+import { DEFAULT_GITLAB_HOSTS, isHttpsApiUrl, tokenProblem } from "../../config/stack";
+import { GITLAB_HOSTS_KEY } from "../../config/gitlab-hosts";
 import { loadImagesFile } from "../../config/images";
 import { BUILD_ARG_NAME, PLATFORM } from "../../config/schema";
 import { type CliIO, type Command, displayPath, paint, UsageError } from "../command";
@@ -73,6 +74,9 @@ interface AnalyzeTarget {
   stateDir: string;
   /** The command that rewrites this lock, for messages. */
   rerun: string;
+  /** The GitLab hosts read (and sent GITLAB_TOKEN), and what to change when a host is not one. */
+  gitlabHosts: readonly string[];
+  gitlabHostsHint: string;
 }
 
 /** The images.yaml and lock folder: --images/--state, else the stack's. */
@@ -81,11 +85,24 @@ function targetOf(values: Values, io: CliIO): AnalyzeTarget {
     if (values.stack !== undefined || values.config !== undefined) throw new UsageError("--images and --stack/--config do not go together: a stack names its own images.yaml");
     const imagesPath = path.resolve(io.cwd, values.images);
     const stateDir = typeof values.state === "string" ? path.resolve(io.cwd, values.state) : path.dirname(imagesPath);
-    return { imagesPath, stateDir, rerun: `image-factory analyze --images ${values.images}${typeof values.state === "string" ? ` --state ${values.state}` : ""}` };
+    // Without a stack, the default hosts (the stack setting's default): no GitLab token goes to a host no stack named.
+    return {
+      imagesPath,
+      stateDir,
+      rerun: `image-factory analyze --images ${values.images}${typeof values.state === "string" ? ` --state ${values.state}` : ""}`,
+      gitlabHosts: DEFAULT_GITLAB_HOSTS,
+      gitlabHostsHint: `without a stack only the default hosts are read; run analyze --stack with a stack whose ${GITLAB_HOSTS_KEY} lists the host, or fix source.host`,
+    };
   }
   if (values.state !== undefined) throw new UsageError("--state needs --images (a stack names its own lock folder in image-factory:state)");
   const stack = readStackInputs(values.stack, (values.config as string[] | undefined) ?? [], io);
-  return { imagesPath: stack.settings.imagesPath, stateDir: stack.settings.stateDir, rerun: analyzeCommandFor(stack.stack) };
+  return {
+    imagesPath: stack.settings.imagesPath,
+    stateDir: stack.settings.stateDir,
+    rerun: analyzeCommandFor(stack.stack),
+    gitlabHosts: stack.settings.gitlab.hosts,
+    gitlabHostsHint: `add it to ${GITLAB_HOSTS_KEY} in ${stack.configFile} if the token belongs to it, or fix source.host`,
+  };
 }
 
 async function analyzeAll(values: Values, io: CliIO): Promise<number> {
@@ -97,13 +114,13 @@ async function analyzeAll(values: Values, io: CliIO): Promise<number> {
   const json = values.json === true;
 
   if (values.check) {
-    const source = root !== undefined ? localSource(root, (f) => displayPath(f, io.cwd)) : remoteSource(io.env);
+    const source = root !== undefined ? localSource(root, (f) => displayPath(f, io.cwd)) : remoteSource(io.env, target);
     const check = await compareLock(imagesFile, target.stateDir, source, "some Dockerfiles cannot be read", io);
     if (!check.lock) throw new UserError(check.problems);
     return report(check.status, check.patch, check.problems, shownLock, target, json, io, describe(check.lock));
   }
 
-  const source: DockerfileSource = root !== undefined ? localSource(root, (f) => displayPath(f, io.cwd)) : remoteSource(io.env);
+  const source: DockerfileSource = root !== undefined ? localSource(root, (f) => displayPath(f, io.cwd)) : remoteSource(io.env, target);
   const from = root !== undefined ? displayPath(root, io.cwd) : imagesFile.images.some((i) => isGitlab(i.source)) ? "GitHub and GitLab" : "GitHub";
   const result = await analyzeFrom(imagesFile, source, io);
   if (!result.lock) throw new UserError(result.problems);
@@ -152,9 +169,12 @@ function report(
   return status !== "fresh" || problems.length > 0 ? 1 : 0;
 }
 
-/** GitHub sources through GitHub's API, GitLab sources through their host's (GITLAB_TOKEN). */
-function remoteSource(env: CliIO["env"]): DockerfileSource {
-  return providerSource(githubSource({ token: envToken(env, "GITHUB_TOKEN"), apiUrl: githubApiUrl(env) }), gitlabSource({ token: envToken(env, "GITLAB_TOKEN") }));
+/** GitHub sources through GitHub's API, GitLab sources through their host's (GITLAB_TOKEN), only on the listed hosts. */
+function remoteSource(env: CliIO["env"], target: AnalyzeTarget): DockerfileSource {
+  return providerSource(
+    githubSource({ token: envToken(env, "GITHUB_TOKEN"), apiUrl: githubApiUrl(env) }),
+    gitlabSource({ token: envToken(env, "GITLAB_TOKEN"), hosts: target.gitlabHosts, hostsHint: target.gitlabHostsHint }),
+  );
 }
 
 /**
