@@ -77,6 +77,9 @@ if [ -n "$base_digest" ] && ! printf '%s' "$base_digest" | grep -Eq '^sha(256:[0
   echo "${GITLAB_VARIABLES.base_digest} is not a sha256 or sha512 digest" >&2; exit 1
 fi
 apk add --no-cache jq skopeo >/dev/null
+# The job's own Docker-in-Docker service, as the docker image's entrypoint points the CLI at it
+# with TLS: never a daemon a variable names, since docker login hands the password to the daemon.
+export DOCKER_HOST=tcp://docker:2376 DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=/certs/client
 ref="$job_ref"
 # The image's registry as images.yaml names it; the project's own with the job's credentials,
 # any other with masked CI/CD variables.

@@ -191,6 +191,9 @@ describe("planGitlabPipelines", () => {
         TRIVY_SEVERITY: "LOW",
         TRIVY_IGNOREFILE: "/dev/null",
         TRIVY_SKIP_DB_UPDATE: "true",
+        // docker login hands the password to the daemon: not one a variable names.
+        DOCKER_HOST: "tcp://evil.example:2375",
+        DOCKER_TLS_VERIFY: "",
         FINDINGS: report(["CRITICAL"]),
       };
       const web = run("web", overrides);
@@ -200,6 +203,7 @@ describe("planGitlabPipelines", () => {
       expect(web.stderr).toContain("1 finding(s) at HIGH,CRITICAL in registry.gitlab.com/acme/web: not pushed");
       expect(web.calls).toContain("docker login --username gitlab-ci-token --password-stdin registry.gitlab.com\n");
       expect(web.calls).not.toContain("evil.example");
+      expect(web.daemons).toEqual(["tcp://docker:2376 1 /certs/client"]);
 
       const api = run("api", overrides);
       expect(api.calls).toContain("docker login --username bot --password-stdin ghcr.io\n");
@@ -270,7 +274,7 @@ function jobRunner() {
   const stub = (name: string, body: string) => fs.writeFileSync(path.join(bin, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
   stub("apk", "exit 0");
   stub("skopeo", `echo "skopeo $*" >> "${log}"; case "$*" in *list-tags*) echo '{"Tags":["1.2.3","1.10.0","1.9.9","latest","2.0.0-rc1"]}' ;; *--digestfile*) printf 'sha256:abc' > digest ;; esac`);
-  stub("docker", `echo "docker $*" >> "${log}"`);
+  stub("docker", `echo "docker $*" >> "${log}"; echo "$DOCKER_HOST $DOCKER_TLS_VERIFY $DOCKER_CERT_PATH" >> "${log}.daemon"`);
   // trivy records the TRIVY_* variables it sees and writes the report named by --output: findings from $FINDINGS.
   stub("trivy", `echo "trivy $*" >> "${log}"; env | grep '^TRIVY_' > "${trivyEnv}"; while [ $# -gt 0 ]; do if [ "$1" = --output ]; then printf '%s' "$FINDINGS" > "$2"; fi; shift; done`);
   const run = (image: string, vars: Record<string, string>) => {
@@ -296,7 +300,9 @@ function jobRunner() {
       },
     });
     const seen = fs.readFileSync(trivyEnv, "utf8");
-    return { ...r, calls: fs.readFileSync(log, "utf8"), trivyEnv: seen === "" ? [] : seen.trim().split("\n") };
+    const daemons = fs.existsSync(`${log}.daemon`) ? [...new Set(fs.readFileSync(`${log}.daemon`, "utf8").trim().split("\n"))] : [];
+    fs.rmSync(`${log}.daemon`, { force: true });
+    return { ...r, calls: fs.readFileSync(log, "utf8"), trivyEnv: seen === "" ? [] : seen.trim().split("\n"), daemons };
   };
   return Object.assign(run, { cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) });
 }
