@@ -216,9 +216,10 @@ describe("analyze.yml", () => {
     expect(s.find((x) => x.uses?.startsWith("peter-evans/create-pull-request@"))?.with).toMatchObject({ "add-paths": "**/images.lock.yaml" });
   });
 
-  it("gives analyze a GitLab token from a repository secret, for GitLab sources", () => {
+  it("gives analyze a GitLab token from a repository secret, and the owner stack, whose gitlab.hosts bound where the token goes", () => {
     const step = w.jobs.analyze.steps.find((x) => (x.run ?? "").includes("npx image-factory"));
-    expect(step?.env).toMatchObject({ GITLAB_TOKEN: "${{ secrets.GITLAB_TOKEN }}" });
+    expect(step?.env).toMatchObject({ GITLAB_TOKEN: "${{ secrets.GITLAB_TOKEN }}", STACK: "prod" });
+    expect(step?.run).toContain('args=(analyze --stack "$STACK")');
   });
 });
 
