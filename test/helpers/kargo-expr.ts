@@ -629,3 +629,23 @@ export function responseEnv(status: number, body?: unknown, headers: Record<stri
     ...BUILTINS,
   };
 }
+
+/**
+ * The outcome of Kargo's http step for one response, in the order v1.11.2 decides it
+ * (pkg/promotion/runner/builtin/http_requester.go `run`): the success and then the failure
+ * expression are evaluated, an error in either makes the step Errored, a true failure
+ * expression wins over a true success expression, and neither true keeps it Running.
+ */
+export function httpStepOutcome(config: { successExpression?: string; failureExpression?: string }, response: Env): "succeeded" | "failed" | "running" | "errored" {
+  let success: Value = false;
+  let failure: Value = false;
+  try {
+    if (config.successExpression) success = evaluateExpression(config.successExpression, response);
+    if (config.failureExpression) failure = evaluateExpression(config.failureExpression, response);
+  } catch {
+    return "errored";
+  }
+  if (failure === true) return "failed";
+  if (success === true) return "succeeded";
+  return "running";
+}

@@ -15,7 +15,7 @@ import { credentialsUsedBy } from "../../src/kargo/credentials-used";
 import { GITLAB_VARIABLES, VARIABLES_REFUSED_HINT } from "../../src/kargo/gitlab";
 import { DISPATCH_GUARD, RUN_POLL_INTERVAL, STEP_RETRY } from "../../src/kargo/objects";
 import { gitCredentialsSecret, gitlabCredentialsSecret, gitlabGitCredentialsSecrets } from "../../src/kargo/secrets";
-import { evaluateConfig, evaluateExpression, evaluateTemplate, promotionEnv, responseEnv, type Env } from "../helpers/kargo-expr";
+import { evaluateConfig, evaluateExpression, evaluateTemplate, promotionEnv, responseEnv, type Env, httpStepOutcome } from "../helpers/kargo-expr";
 import { find, gitlabEstate, handEstate } from "./fixtures";
 
 const PYTHON_WH = "base-python-3-12-slim";
@@ -42,11 +42,8 @@ function env(opts: { actor?: string; metadata?: Record<string, unknown> | null; 
   });
 }
 
-function outcome(config: Record<string, any>, response: Env): "succeeded" | "failed" | "running" {
-  if (evaluateExpression(config.failureExpression, response) === true) return "failed";
-  if (evaluateExpression(config.successExpression, response) === true) return "succeeded";
-  return "running";
-}
+/** Kargo's verdict on one response (the test helper follows http_requester.go `run`). */
+const outcome = httpStepOutcome;
 
 describe("the rebuild Stage of a GitLab image", () => {
   it("creates a pipeline, records the origin as seen, follows the pipeline and checks the image's job, guarded like a GitHub dispatch", () => {

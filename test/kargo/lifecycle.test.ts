@@ -15,7 +15,7 @@
 import { describe, expect, it } from "vitest";
 import { planKargo } from "../../src/kargo";
 import { RATE_LIMITED } from "../../src/kargo/objects";
-import { evaluateConfig, evaluateExpression, evaluateTemplate, goString, promotionEnv, responseEnv, type Env } from "../helpers/kargo-expr";
+import { evaluateConfig, evaluateExpression, evaluateTemplate, goString, promotionEnv, responseEnv, type Env, httpStepOutcome } from "../helpers/kargo-expr";
 import { find, handEstate } from "./fixtures";
 
 const estate = handEstate();
@@ -49,11 +49,8 @@ function env(
 }
 
 /** What http_requester.go `run` makes of a response. */
-function outcome(config: Record<string, any>, response: Env): "succeeded" | "failed" | "running" {
-  if (evaluateExpression(config.failureExpression, response) === true) return "failed";
-  if (evaluateExpression(config.successExpression, response) === true) return "succeeded";
-  return "running";
-}
+/** Kargo's verdict on one response (the test helper follows http_requester.go `run`). */
+const outcome = httpStepOutcome;
 
 describe("first sight is a baseline, not a rebuild", () => {
   const dispatches = (e: Env) => evaluateTemplate(dispatch.if!, e);

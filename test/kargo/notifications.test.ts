@@ -16,7 +16,7 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_NOTIFICATION_EVENTS, type NotificationEvent } from "../../src/config/notifications";
 import { planKargo, type KargoOptions } from "../../src/kargo";
 import { NOTIFY_INPUTS, referenceKey } from "../../src/kargo/notifications";
-import { evaluateConfig, evaluateExpression, evaluateTemplate, promotionEnv, responseEnv, type Env } from "../helpers/kargo-expr";
+import { evaluateConfig, evaluateExpression, evaluateTemplate, promotionEnv, responseEnv, type Env, httpStepOutcome } from "../helpers/kargo-expr";
 import { find, handEstate } from "./fixtures";
 
 type Step = { uses: string; as: string; if?: string; continueOnError?: boolean; retry?: Record<string, unknown>; config: Record<string, any> };
@@ -232,8 +232,7 @@ describe("the moved base: old and new reference", () => {
 });
 
 describe("what GitHub answers the notify dispatch", () => {
-  const outcomeOf = (response: Env) =>
-    evaluateExpression(outcome.config.failureExpression, response) === true ? "failed" : evaluateExpression(outcome.config.successExpression, response) === true ? "succeeded" : "running";
+  const outcomeOf = (response: Env) => httpStepOutcome(outcome.config, response);
 
   it("succeeds on 204 (and 200), fails at once on a final 4xx, and re-sends rate limits and 5xx until its short timeout", () => {
     expect(outcomeOf(responseEnv(204))).toBe("succeeded");
