@@ -9,7 +9,7 @@ import { isUserError } from "../../src/config/errors";
 import { gitlabHostProblems } from "../../src/config/gitlab-hosts";
 import { parseImagesText } from "../../src/config/images";
 import { parseStackSettings } from "../../src/config/stack";
-import { type RecordedResource, runUnderMocks } from "../../src/render/mock-runtime";
+import { runProgram } from "../helpers/program-run";
 import { runCli } from "../cli/helpers";
 
 const TOKEN = "glpat-CANARY-hosts-never-shown";
@@ -90,11 +90,7 @@ function estateDir(): string {
 describe("a stack whose images.yaml names an unlisted GitLab host", () => {
   it("is refused by the program before it declares anything", async () => {
     const dir = estateDir();
-    const recorded: RecordedResource[] = [];
-    const { defineImageFactory } = await import("../../src/program");
-    const error = await runUnderMocks({
-      project: "image-factory",
-      stack: "dev",
+    const { error, declared } = await runProgram({
       config: {
         "image-factory:images": path.join(dir, "images.yaml"),
         "image-factory:githubToken": "token-value",
@@ -102,16 +98,11 @@ describe("a stack whose images.yaml names an unlisted GitLab host", () => {
         "image-factory:kubernetes": JSON.stringify({ context: "test" }),
       },
       secretKeys: ["image-factory:githubToken", "image-factory:gitlabToken"],
-      recorder: recorded,
-      program: () => defineImageFactory({ projectDir: path.resolve(__dirname, "..", "..") }),
-    }).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    });
     expect(isUserError(error), String(error)).toBe(true);
     expect((error as Error).message).toMatch(/images\.yaml: tools: source\.host: GitLab host "evil\.example" is not one the stack's GitLab token is for \(image-factory:gitlab\.hosts in Pulumi\.dev\.yaml: gitlab\.com\)/);
     expect((error as Error).message).not.toContain(TOKEN);
-    expect(recorded.filter((r) => r.type !== "pulumi:pulumi:Stack")).toEqual([]);
+    expect(declared).toEqual([]);
   });
 
   it("is refused by validate, and passes that check once the stack lists the host", async () => {

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { isUserError } from "../../src/config/errors";
 import { stackNotifications, webhookProblem } from "../../src/config/notifications";
 import { parseStackSettings } from "../../src/config/stack";
-import { type RecordedResource, runUnderMocks } from "../../src/render/mock-runtime";
+import { runProgram } from "../helpers/program-run";
 import { readProjectFile, readStackValues, secretPlaceholder } from "../../src/render/stack-files";
 import { problemsOf } from "../helpers/problems";
 
@@ -82,26 +82,17 @@ describe("image-factory:notificationWebhook", () => {
   });
 
   it("stops the program before it declares anything, naming the key and not the value", async () => {
-    const recorded: RecordedResource[] = [];
-    const { defineImageFactory } = await import("../../src/program");
-    const error = await runUnderMocks({
-      project: "image-factory",
-      stack: "dev",
+    const { error, declared } = await runProgram({
       config: {
         "image-factory:githubToken": "token-value-for-tests",
         "image-factory:kubernetes": JSON.stringify({ context: "test" }),
         "image-factory:notificationWebhook": "http://hooks.example.test/services/CANARY-SECRET-7f3a",
       },
       secretKeys: ["image-factory:githubToken", "image-factory:notificationWebhook"],
-      recorder: recorded,
-      program: () => defineImageFactory({ projectDir: path.resolve(__dirname, "..", "..") }),
-    }).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    });
     expect(isUserError(error)).toBe(true);
     expect((error as Error).message).toBe("Pulumi.dev.yaml: image-factory:notificationWebhook: must be an https:// URL (the value is not shown)");
-    expect(recorded.filter((r) => r.type !== "pulumi:pulumi:Stack")).toEqual([]);
+    expect(declared).toEqual([]);
   });
 });
 

@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { expect, it } from "vitest";
 import { isUserError } from "../../src/config/errors";
-import { type RecordedResource, runUnderMocks } from "../../src/render/mock-runtime";
+import { runProgram } from "../helpers/program-run";
 
 it("refuses an estate with a GitLab source and no gitlabToken, before declaring anything", async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "if-gitlab-token-"));
@@ -15,22 +15,10 @@ it("refuses an estate with a GitLab source and no gitlabToken, before declaring 
     path.join(dir, "images.lock.yaml"),
     "version: 1\nimages:\n  docs:\n    inputs:\n      repo: acme/web/docs\n      host: gitlab.com\n      branch: main\n      dockerfile: Dockerfile\n      buildArgs: {}\n      platforms: [linux/amd64]\n    bases:\n      - reference: docker.io/library/node:22\n        runtime: true\n        line: 1\nbases:\n  docker.io/library/node:22: [docs]\n",
   );
-  const recorded: RecordedResource[] = [];
-  const { defineImageFactory } = await import("../../src/program");
-  const error = await runUnderMocks({
-    project: "image-factory",
-    stack: "dev",
-    config: { "image-factory:images": images, "image-factory:githubToken": "token-value", "image-factory:kubernetes": JSON.stringify({ context: "test" }) },
-    secretKeys: ["image-factory:githubToken"],
-    recorder: recorded,
-    program: () => defineImageFactory({ projectDir: path.resolve(__dirname, "..", "..") }),
-  }).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
+  const { error, declared } = await runProgram({ config: { "image-factory:images": images, "image-factory:githubToken": "token-value", "image-factory:kubernetes": JSON.stringify({ context: "test" }) }, secretKeys: ["image-factory:githubToken"] });
   expect(isUserError(error), String(error)).toBe(true);
   expect((error as Error).message).toBe(
     'Pulumi.dev.yaml: image-factory:gitlabToken: is required: image "docs" builds from GitLab (gitlab.com/acme/web/docs); set a GitLab access token with the api scope: pulumi config set --secret image-factory:gitlabToken <token>',
   );
-  expect(recorded.filter((r) => r.type !== "pulumi:pulumi:Stack")).toEqual([]);
+  expect(declared).toEqual([]);
 });
