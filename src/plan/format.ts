@@ -185,7 +185,12 @@ function scanSection(s: Plan["scans"]): string[] {
   if (s.off.length > 0) lines.push(`- not scanned (\`scan: false\`): ${list(s.off, 20)}`);
   if (s.ownWorkflow.length > 0) lines.push(`- built by a workflow of their own, which does any scanning: ${list(s.ownWorkflow, 20)}`);
   if (lines.length === 0) return [];
-  out.push(...lines, "", "Canary dry runs scan too; `image-factory rescan` reports what a rebuild on the current base would fix in the published versions.", "");
+  out.push(
+    ...lines,
+    "",
+    "Each build scans one platform of what it pushes (linux/amd64 when it builds it, else its first); canary dry runs scan too; `image-factory rescan` reports what a rebuild on the current base would fix in the published versions.",
+    "",
+  );
   return out;
 }
 
