@@ -1,7 +1,8 @@
 /**
  * The security scan of the generated build workflow: the image is built once, for every
- * platform, into an OCI layout on the runner; one platform of exactly that layout is scanned
- * with Trivy; only when the scan passes is the same layout pushed (skopeo, every platform,
+ * platform, into an OCI layout on the runner; each platform of exactly that layout is scanned
+ * with Trivy (the first by trivy-action, the others with the Trivy it installed); only when
+ * the gate passes on all of them is the same layout pushed (skopeo, every platform,
  * digests preserved). So what is pushed is byte for byte what was scanned, and a multi-platform
  * image needs no `--load` into the classic docker store (which cannot hold one).
  *
@@ -29,9 +30,8 @@ export const LAYOUT_DIR = "image";
 export const SCAN_LAYOUT_DIR = "scan";
 
 /**
- * The platform scanned: linux/amd64 when the image has it (the runner's own), else the first
- * listed. Every platform is built from the same Dockerfile, context and base tag; the
- * distribution's package versions rarely differ between them.
+ * The platform trivy-action scans (and whose findings go to code scanning): linux/amd64 when
+ * the image has it (the runner's own), else the first listed. The others are scanned after it.
  */
 export function scannedPlatform(image: ImageSpec): string {
   return image.platforms.includes("linux/amd64") ? "linux/amd64" : image.platforms[0];
@@ -45,6 +45,8 @@ export function scanRow(image: ImageSpec): Record<string, unknown> {
     scan_fail_on: image.scan.failOn.join(","),
     scan_ignore_unfixed: image.scan.ignoreUnfixed,
     scan_platform: scannedPlatform(image),
+    // Only multi-platform images carry it (an absent key is null, falsy, in the step's `if`).
+    ...(image.platforms.length > 1 ? { scan_other_platforms: image.platforms.filter((p) => p !== scannedPlatform(image)).join(",") } : {}),
   };
 }
 
@@ -68,6 +70,29 @@ const EXTRACT = script(
 );
 
 /**
+ * Every other platform of the layout, scanned with the Trivy the scan step installed (on PATH),
+ * its database (the same cache directory, not updated again) and the same empty config and
+ * ignore file; one report each beside the first (`trivy-<n>.json`), which the gate reads too.
+ */
+const SCAN_OTHERS = script(
+  "set -euo pipefail",
+  'IFS=, read -ra platforms <<<"$PLATFORMS"',
+  "unfixed=()",
+  'if [ "$IGNORE_UNFIXED" = true ]; then unfixed=(--ignore-unfixed); fi',
+  "n=0",
+  'for p in "${platforms[@]}"; do',
+  "  n=$((n + 1))",
+  '  IFS=/ read -r os arch variant <<<"$p"',
+  '  platform=(--override-os "$os" --override-arch "$arch")',
+  '  if [ -n "${variant:-}" ]; then platform+=(--override-variant "$variant"); fi',
+  '  rm -rf "$RUNNER_TEMP/' + SCAN_LAYOUT_DIR + '-$n"',
+  '  skopeo --insecure-policy "${platform[@]}" copy --preserve-digests "oci:$RUNNER_TEMP/' + LAYOUT_DIR + '" "oci:$RUNNER_TEMP/' + SCAN_LAYOUT_DIR + '-$n"',
+  '  trivy image --config "$RUNNER_TEMP/' + TRIVY_CONFIG + '" --ignorefile "$RUNNER_TEMP/' + TRIVY_IGNORE + '" --skip-db-update --scanners vuln \\',
+  '    --format json --quiet "${unfixed[@]}" --output "$RUNNER_TEMP/trivy-$n.json" --input "$RUNNER_TEMP/' + SCAN_LAYOUT_DIR + '-$n"',
+  "done",
+);
+
+/**
  * The gate: writes the findings to the job summary and fails on any at a failOn severity.
  * Trivy's JSON (pkg/types/report.go): Results[].Vulnerabilities[] with VulnerabilityID,
  * PkgName, InstalledVersion, FixedVersion, Severity. Values from the vulnerability database
@@ -75,15 +100,18 @@ const EXTRACT = script(
  */
 const GATE = script(
   "set -euo pipefail",
-  "findings=\"$(jq -c '[.Results[]? | .Vulnerabilities[]? | {id: .VulnerabilityID, pkg: .PkgName,",
+  "# The first platform's report and the other platforms' beside it; a finding in several counts once.",
+  "shopt -s nullglob",
+  'reports=("$REPORT" "${REPORT%.json}"-*.json)',
+  "findings=\"$(jq -sc '[.[] | .Results[]? | .Vulnerabilities[]? | {id: .VulnerabilityID, pkg: .PkgName,",
   "  installed: (.InstalledVersion // \"\"), fixed: (.FixedVersion // \"\"), severity: (.Severity // \"UNKNOWN\")}",
-  "  | map_values(gsub(\"[^A-Za-z0-9._:+~/, -]\"; \"\"))]",
-  "  | sort_by(.severity as $s | [([\"CRITICAL\",\"HIGH\",\"MEDIUM\",\"LOW\",\"UNKNOWN\"] | index($s)), .id, .pkg])' \"$REPORT\")\"",
+  "  | map_values(gsub(\"[^A-Za-z0-9._:+~/, -]\"; \"\"))] | unique_by([.id, .pkg, .installed])",
+  "  | sort_by(.severity as $s | [([\"CRITICAL\",\"HIGH\",\"MEDIUM\",\"LOW\",\"UNKNOWN\"] | index($s)), .id, .pkg])' \"${reports[@]}\")\"",
   "failing=\"$(jq -c --arg failOn \"$FAIL_ON\" '($failOn | split(\",\") | map(select(length > 0))) as $f | map(select(.severity | IN($f[])))' <<<\"$findings\")\"",
   "total=\"$(jq length <<<\"$findings\")\"",
   "failed=\"$(jq length <<<\"$failing\")\"",
   "{",
-  '  echo "### Security scan: $IMAGE ($PLATFORM)"',
+  '  echo "### Security scan: $IMAGE (${PLATFORMS//,/, })"',
   '  echo ""',
   "  echo \"$(jq -r 'group_by(.severity) | map(\"\\(.[0].severity): \\(length)\") | join(\", \") | if . == \"\" then \"no findings\" else . end' <<<\"$findings\")\"",
   '  if [ "$IGNORE_UNFIXED" = true ]; then echo "(findings without a fixed version are left out)"; fi',
@@ -102,7 +130,7 @@ const GATE = script(
   "  fi",
   '} >> "$GITHUB_STEP_SUMMARY"',
   'if [ "$failed" -gt 0 ]; then',
-  '  echo "::error::$failed finding(s) at ${FAIL_ON//,/, } in $IMAGE ($PLATFORM): not pushed"',
+  '  echo "::error::$failed finding(s) at ${FAIL_ON//,/, } in $IMAGE (${PLATFORMS//,/, }): not pushed"',
   "  exit 1",
   "fi",
 );
@@ -162,6 +190,18 @@ export function scanSteps(): Step[] {
       },
     },
     {
+      name: "Scan the other platforms",
+      if: `\${{ ${scanned} && matrix.scan_other_platforms }}`,
+      shell: "bash",
+      env: {
+        PLATFORMS: "${{ matrix.scan_other_platforms }}",
+        IGNORE_UNFIXED: "${{ matrix.scan_ignore_unfixed }}",
+        // Where the scan step's trivy-action put the database (its input cache-dir's default).
+        TRIVY_CACHE_DIR: "${{ github.workspace }}/.cache/trivy",
+      },
+      run: SCAN_OTHERS,
+    },
+    {
       name: "Check the findings",
       if: `\${{ ${scanned} }}`,
       shell: "bash",
@@ -170,7 +210,7 @@ export function scanSteps(): Step[] {
         FAIL_ON: "${{ matrix.scan_fail_on }}",
         IGNORE_UNFIXED: "${{ matrix.scan_ignore_unfixed }}",
         IMAGE: "${{ matrix.ref }}",
-        PLATFORM: "${{ matrix.scan_platform }}",
+        PLATFORMS: "${{ matrix.platforms }}",
       },
       run: GATE,
     },

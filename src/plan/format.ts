@@ -188,7 +188,7 @@ function scanSection(s: Plan["scans"]): string[] {
   out.push(
     ...lines,
     "",
-    "Each build scans one platform of what it pushes (linux/amd64 when it builds it, else its first); canary dry runs scan too; `image-factory rescan` reports what a rebuild on the current base would fix in the published versions.",
+    "Each generated build scans every platform of what it pushes; canary dry runs scan too; `image-factory rescan` reports what a rebuild on the current base would fix in the published versions.",
     "",
   );
   return out;

@@ -21,7 +21,7 @@ describe("the build scans what it pushes, before pushing", () => {
   const text = renderRepoWorkflow([makeImage({ platforms: ["linux/amd64", "linux/arm64"] })]);
 
   it("builds, takes the scanned platform, scans, checks, uploads SARIF, then pushes", () => {
-    const order = ["Build", "Take the scanned platform from the build", "Scan for vulnerabilities", "Check the findings", "Convert the findings to SARIF", "Upload the findings to code scanning", "Push", "Summarize"];
+    const order = ["Build", "Take the scanned platform from the build", "Scan for vulnerabilities", "Scan the other platforms", "Check the findings", "Convert the findings to SARIF", "Upload the findings to code scanning", "Push", "Summarize"];
     expect(names(text).filter((n) => order.includes(n))).toEqual(order);
     // The build itself pushes nothing: only the Push step does, from the scanned layout.
     const build = steps(text).find((s) => s.uses === ACTIONS.buildPush)!;
@@ -46,6 +46,7 @@ describe("the build scans what it pushes, before pushing", () => {
   });
 
   it("a dry run scans too: only the SARIF upload and the push wait for a real build", () => {
+    expect(steps(text).find((s) => s.name === "Scan the other platforms")!.if).toBe("${{ matrix.scan && matrix.scan_other_platforms }}");
     for (const name of ["Take the scanned platform from the build", "Scan for vulnerabilities", "Check the findings"]) {
       expect(steps(text).find((s) => s.name === name)!.if, name).toBe("${{ matrix.scan }}");
     }
@@ -57,7 +58,8 @@ describe("the build scans what it pushes, before pushing", () => {
     const t = renderRepoWorkflow([makeImage({ platforms: ["linux/arm64", "linux/arm/v7"], scan: { failOn: ["HIGH", "CRITICAL"], ignoreUnfixed: false } })]);
     expect(table(t).app).toMatchObject({ scan: true, scan_fail_on: "HIGH,CRITICAL", scan_ignore_unfixed: false, scan_platform: "linux/arm64" });
     expect(steps(t).find((s) => s.id === "scan")!.with!["ignore-unfixed"]).toBe("${{ matrix.scan_ignore_unfixed }}");
-    expect(steps(t).find((s) => s.name === "Check the findings")!.env).toMatchObject({ FAIL_ON: "${{ matrix.scan_fail_on }}", REPORT: "${{ runner.temp }}/trivy.json" });
+    expect(steps(t).find((s) => s.name === "Check the findings")!.env).toMatchObject({ FAIL_ON: "${{ matrix.scan_fail_on }}", REPORT: "${{ runner.temp }}/trivy.json", PLATFORMS: "${{ matrix.platforms }}" });
+    expect(table(t).app).toMatchObject({ scan_other_platforms: "linux/arm/v7" });
     expect(scannedPlatform(makeImage({ platforms: ["linux/arm64", "linux/amd64"] }))).toBe("linux/amd64");
   });
 
@@ -89,16 +91,41 @@ describe("the build scans what it pushes, before pushing", () => {
   });
 });
 
+describe("the other platforms, scanned in bash with stand-ins for skopeo and trivy", () => {
+  it("copies each other platform out of the layout and scans it with the same config, ignore file and database, one report each", () => {
+    const run = steps(renderRepoWorkflow([makeImage({ platforms: ["linux/amd64", "linux/arm64", "linux/arm/v7"] })])).find((s) => s.name === "Scan the other platforms")!.run!;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "others-"));
+    try {
+      const bin = path.join(dir, "bin");
+      fs.mkdirSync(bin);
+      for (const tool of ["skopeo", "trivy"]) {
+        fs.writeFileSync(path.join(bin, tool), `#!/bin/sh\necho "${tool} $*" >> "${path.join(dir, "calls")}"\n`, { mode: 0o755 });
+      }
+      const env = { PATH: `${bin}:${process.env.PATH}`, RUNNER_TEMP: "/rt", PLATFORMS: "linux/arm64,linux/arm/v7", IGNORE_UNFIXED: "true" };
+      execFileSync("bash", ["-c", run], { env, stdio: "ignore" });
+      expect(fs.readFileSync(path.join(dir, "calls"), "utf8").trim().split("\n")).toEqual([
+        'skopeo --insecure-policy --override-os linux --override-arch arm64 copy --preserve-digests oci:/rt/image oci:/rt/scan-1',
+        "trivy image --config /rt/trivy-config.yaml --ignorefile /rt/trivyignore --skip-db-update --scanners vuln --format json --quiet --ignore-unfixed --output /rt/trivy-1.json --input /rt/scan-1",
+        'skopeo --insecure-policy --override-os linux --override-arch arm --override-variant v7 copy --preserve-digests oci:/rt/image oci:/rt/scan-2',
+        "trivy image --config /rt/trivy-config.yaml --ignorefile /rt/trivyignore --skip-db-update --scanners vuln --format json --quiet --ignore-unfixed --output /rt/trivy-2.json --input /rt/scan-2",
+      ]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("the gate, run in bash with jq on a Trivy JSON report", () => {
   const gate = steps(renderRepoWorkflow([makeImage()])).find((s) => s.name === "Check the findings")!.run!;
   const report = fs.readFileSync(path.join(__dirname, "..", "analysis", "fixtures", "trivy-published.json"), "utf8");
 
-  function runGate(failOn: string): { status: number; summary: string; stdout: string } {
+  function runGate(failOn: string, others: string[] = []): { status: number; summary: string; stdout: string } {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gate-"));
     try {
       fs.writeFileSync(path.join(dir, "trivy.json"), report);
+      others.forEach((other, i) => fs.writeFileSync(path.join(dir, `trivy-${i + 1}.json`), other));
       fs.writeFileSync(path.join(dir, "summary"), "");
-      const env = { PATH: process.env.PATH!, REPORT: path.join(dir, "trivy.json"), FAIL_ON: failOn, IGNORE_UNFIXED: "true", IMAGE: "ghcr.io/acme/app", PLATFORM: "linux/amd64", GITHUB_STEP_SUMMARY: path.join(dir, "summary") };
+      const env = { PATH: process.env.PATH!, REPORT: path.join(dir, "trivy.json"), FAIL_ON: failOn, IGNORE_UNFIXED: "true", IMAGE: "ghcr.io/acme/app", PLATFORMS: others.length ? "linux/amd64,linux/arm64" : "linux/amd64", GITHUB_STEP_SUMMARY: path.join(dir, "summary") };
       let status = 0;
       let stdout = "";
       try {
@@ -119,6 +146,27 @@ describe("the gate, run in bash with jq on a Trivy JSON report", () => {
     expect(r.stdout).toContain("::error::2 finding(s) at CRITICAL in ghcr.io/acme/app (linux/amd64): not pushed");
     expect(r.summary).toContain("### Security scan: ghcr.io/acme/app (linux/amd64)");
     expect(r.summary).toContain("| CRITICAL | CVE-2024-0727 | libssl3 | 3.0.11-1~deb12u2 | 3.0.13-1~deb12u1 |");
+  });
+
+  it("reads every platform's report: a finding of another platform counts, one found in both counts once", () => {
+    const arm = JSON.stringify({
+      SchemaVersion: 2,
+      Results: [
+        {
+          Target: "arm64",
+          Vulnerabilities: [
+            { VulnerabilityID: "CVE-2024-0727", PkgName: "libssl3", InstalledVersion: "3.0.11-1~deb12u2", FixedVersion: "3.0.13-1~deb12u1", Severity: "CRITICAL" },
+            { VulnerabilityID: "CVE-2099-0001", PkgName: "libarm", InstalledVersion: "1.0", FixedVersion: "1.1", Severity: "CRITICAL" },
+          ],
+        },
+      ],
+    });
+    const r = runGate("CRITICAL", [arm]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain("::error::3 finding(s) at CRITICAL in ghcr.io/acme/app (linux/amd64, linux/arm64): not pushed");
+    expect(r.summary).toContain("### Security scan: ghcr.io/acme/app (linux/amd64, linux/arm64)");
+    expect(r.summary).toContain("| CRITICAL | CVE-2099-0001 | libarm | 1.0 | 1.1 |");
+    expect(r.summary.match(/CVE-2024-0727/g)).toHaveLength(1);
   });
 
   it("passes when nothing is at the listed severities, and with an empty failOn only reports", () => {

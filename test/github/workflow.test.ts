@@ -153,6 +153,7 @@ describe("one generated build workflow per repository and branch", () => {
         scan_fail_on: "CRITICAL",
         scan_ignore_unfixed: true,
         scan_platform: "linux/amd64",
+        scan_other_platforms: "linux/arm64",
       },
     });
     expect(table(renderRepoWorkflow([imageByName("report-worker")]))["report-worker"].version_bump).toBe("minor");

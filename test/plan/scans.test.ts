@@ -42,8 +42,8 @@ describe("plan: security scans", () => {
     expect(md).toContain("- built by a workflow of their own, which does any scanning: own\n");
   });
 
-  it("says that one platform is scanned, and warns about a generated build that is not scanned at all", () => {
-    expect(md).toContain("Each build scans one platform of what it pushes (linux/amd64 when it builds it, else its first)");
+  it("says every platform is scanned, and warns about a generated build that is not scanned at all", () => {
+    expect(md).toContain("Each generated build scans every platform of what it pushes");
     expect(plan.warnings).toContain("image legacy: scan is false, so its builds push without a vulnerability scan");
   });
 });
