@@ -9,7 +9,7 @@
  * (src/kargo/gitlab.ts GITLAB_VARIABLES); a job runs only when IMAGE_FACTORY_IMAGE names its
  * image. It builds with docker buildx on a Docker-in-Docker service into an OCI layout,
  * computes the next X.Y.Z from the registry's tags like the generated GitHub workflow, scans
- * one platform of that layout with Trivy (the image's `scan` settings; dry runs scan too), and
+ * every platform of that layout with Trivy (the image's `scan` settings; dry runs scan too), and
  * pushes exactly the layout it scanned (skopeo, digests preserved) unless the scan failed or
  * IMAGE_FACTORY_DRY_RUN is true. Trivy reads an OCI layout directory as `--input` (see
  * src/github/scan.ts for the upstream facts); it comes from Alpine's package repository.
@@ -26,7 +26,6 @@
  */
 import type { ImageSpec } from "../config/schema";
 import { sourceKey } from "../config/source";
-import { scannedPlatform } from "../github/scan";
 import { GENERATED_HEADER, toYaml } from "../github/yaml";
 import { GITLAB_JOB_FILE_NAME, GITLAB_VARIABLES, gitlabJobName } from "../kargo/gitlab";
 
@@ -128,12 +127,6 @@ rm -rf image scan
 docker buildx build --pull --platform "$job_platforms" --file "$job_dockerfile" "$@" \
   --output type=oci,dest=image,tar=false "$job_context"
 if [ "$job_scan" = true ]; then
-  # The scanned platform, copied out of the layout with its digests (a local layout this job
-  # just built has no signatures to check: --insecure-policy).
-  os="\${job_scan_platform%%/*}"; rest="\${job_scan_platform#*/}"; arch="\${rest%%/*}"
-  set -- --override-os "$os" --override-arch "$arch"
-  if [ "$rest" != "$arch" ]; then set -- "$@" --override-variant "\${rest#*/}"; fi
-  skopeo --insecure-policy "$@" copy --preserve-digests oci:image oci:scan
   apk add --no-cache trivy >/dev/null
   unfixed=""
   if [ "$job_scan_ignore_unfixed" = true ]; then unfixed=--ignore-unfixed; fi
@@ -144,14 +137,28 @@ if [ "$job_scan" = true ]; then
   for v in $(env | sed -n 's/^\\(TRIVY_[A-Za-z0-9_]*\\)=.*/\\1/p'); do unset "$v"; done
   trivy_dir="$(mktemp -d)"
   : > "$trivy_dir/trivy.yaml"
-  trivy image --config "$trivy_dir/trivy.yaml" --ignorefile "$trivy_dir/none/.trivyignore" \\
-    --input scan --scanners vuln --severity UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL --format json --output trivy.json --exit-code 0 --quiet $unfixed
-  findings="$(jq -c '[.Results[]? | .Vulnerabilities[]? | {id: .VulnerabilityID, pkg: .PkgName,
+  # Every platform, copied out of the layout with its digests (a local layout this job just
+  # built has no signatures to check: --insecure-policy), scanned into a report of its own.
+  n=0
+  reports=""
+  for p in $(printf '%s' "$job_platforms" | tr , ' '); do
+    n=$((n + 1))
+    os="\${p%%/*}"; rest="\${p#*/}"; arch="\${rest%%/*}"
+    set -- --override-os "$os" --override-arch "$arch"
+    if [ "$rest" != "$arch" ]; then set -- "$@" --override-variant "\${rest#*/}"; fi
+    rm -rf "scan-$n"
+    skopeo --insecure-policy "$@" copy --preserve-digests oci:image "oci:scan-$n"
+    trivy image --config "$trivy_dir/trivy.yaml" --ignorefile "$trivy_dir/none/.trivyignore" \\
+      --input "scan-$n" --scanners vuln --severity UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL --format json --output "trivy-$n.json" --exit-code 0 --quiet $unfixed
+    reports="$reports trivy-$n.json"
+  done
+  # A finding on several platforms counts once.
+  findings="$(jq -sc '[.[] | .Results[]? | .Vulnerabilities[]? | {id: .VulnerabilityID, pkg: .PkgName,
     installed: (.InstalledVersion // ""), fixed: (.FixedVersion // ""), severity: (.Severity // "UNKNOWN")}
-    | map_values(gsub("[^A-Za-z0-9._:+~/, -]"; ""))]
-    | sort_by(.severity as $s | [(["CRITICAL","HIGH","MEDIUM","LOW","UNKNOWN"] | index($s)), .id, .pkg])' trivy.json)"
+    | map_values(gsub("[^A-Za-z0-9._:+~/, -]"; ""))] | unique_by([.id, .pkg, .installed])
+    | sort_by(.severity as $s | [(["CRITICAL","HIGH","MEDIUM","LOW","UNKNOWN"] | index($s)), .id, .pkg])' $reports)"
   failed="$(printf '%s' "$findings" | jq --arg failOn "$job_scan_fail_on" '($failOn | split(",") | map(select(length > 0))) as $f | map(select(.severity | IN($f[]))) | length')"
-  echo "security scan of $ref ($job_scan_platform): $(printf '%s' "$findings" | jq -r 'group_by(.severity) | map("\\(.[0].severity): \\(length)") | join(", ") | if . == "" then "no findings" else . end')"
+  echo "security scan of $ref ($job_platforms): $(printf '%s' "$findings" | jq -r 'group_by(.severity) | map("\\(.[0].severity): \\(length)") | join(", ") | if . == "" then "no findings" else . end')"
   printf '%s' "$findings" | jq -r '.[:100][] | "  \\(.severity) \\(.id) \\(.pkg) \\(.installed) -> \\(.fixed)"'
   if [ "$failed" -gt 0 ]; then
     echo "$failed finding(s) at $job_scan_fail_on in $ref: not pushed" >&2; exit 1
@@ -196,7 +203,6 @@ function settingsOf(image: ImageSpec): string {
           ["job_scan", "true"],
           ["job_scan_fail_on", image.scan.failOn.join(",")],
           ["job_scan_ignore_unfixed", String(image.scan.ignoreUnfixed)],
-          ["job_scan_platform", scannedPlatform(image)],
         ] as Array<[string, string]>)),
   ];
   return `${settings.map(([name, value]) => `${name}=${shellLiteral(value)}`).join("\n")}\n`;

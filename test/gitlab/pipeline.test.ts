@@ -74,11 +74,10 @@ describe("planGitlabPipelines", () => {
         // Sorted, one per line; `$CI_JOB_TOKEN` stays text inside single quotes.
         "job_build_args='A=x y\nB=$CI_JOB_TOKEN\n'",
         "job_version_bump='patch'",
-        // The image's scan settings (the default: CRITICAL, unfixed left out), on the platform the GitHub workflow would scan.
+        // The image's scan settings (the default: CRITICAL, unfixed left out); every platform is scanned.
         "job_scan='true'",
         "job_scan_fail_on='CRITICAL'",
         "job_scan_ignore_unfixed='true'",
-        "job_scan_platform='linux/amd64'",
         "",
       ].join("\n"),
     ]);
@@ -114,6 +113,23 @@ describe("planGitlabPipelines", () => {
     }
   });
 
+  it("scans every platform of a multi-platform image, and counts a finding on several platforms once", () => {
+    const run = jobRunner();
+    try {
+      const r = run("multi", { FINDINGS: report(["CRITICAL"]) });
+      expect(r.status).not.toBe(0);
+      expect(r.calls).toContain("--override-os linux --override-arch amd64 copy --preserve-digests oci:image oci:scan-1");
+      expect(r.calls).toContain("--override-os linux --override-arch arm64 copy --preserve-digests oci:image oci:scan-2");
+      expect(r.calls).toMatch(/--input scan-1 .* --output trivy-1\.json /);
+      expect(r.calls).toMatch(/--input scan-2 .* --output trivy-2\.json /);
+      expect(r.stdout).toContain("security scan of registry.gitlab.com/acme/multi (linux/amd64,linux/arm64): CRITICAL: 1");
+      expect(r.stderr).toContain("1 finding(s) at CRITICAL in registry.gitlab.com/acme/multi: not pushed");
+      expect(r.calls).not.toContain("docker://registry.gitlab.com/acme/multi:");
+    } finally {
+      run.cleanup();
+    }
+  });
+
   it("computes the next version, scans before pushing exactly what was built, and pushes nothing on a dry run or a failed scan", () => {
     // The job run by dash (before_script, then script, in one shell as GitLab runs them) with
     // stand-ins for apk, the registry (skopeo), trivy and docker.
@@ -140,8 +156,8 @@ describe("planGitlabPipelines", () => {
       expect(minor.calls).toContain("--label org.opencontainers.image.base.digest=sha256:");
       expect(minor.calls).toContain("--platform linux/arm/v7 --file docker/Dockerfile");
       expect(minor.calls).toContain("--output type=oci,dest=image,tar=false docker\n");
-      expect(minor.calls).toContain("skopeo --insecure-policy --override-os linux --override-arch arm --override-variant v7 copy --preserve-digests oci:image oci:scan");
-      expect(minor.calls).toMatch(/trivy image --config \S+\/trivy\.yaml --ignorefile \S+\/none\/\.trivyignore --input scan --scanners vuln --severity UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL --format json --output trivy\.json --exit-code 0 --quiet --ignore-unfixed\n/);
+      expect(minor.calls).toContain("skopeo --insecure-policy --override-os linux --override-arch arm --override-variant v7 copy --preserve-digests oci:image oci:scan-1");
+      expect(minor.calls).toMatch(/trivy image --config \S+\/trivy\.yaml --ignorefile \S+\/none\/\.trivyignore --input scan-1 --scanners vuln --severity UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL --format json --output trivy-1\.json --exit-code 0 --quiet --ignore-unfixed\n/);
       expect(minor.calls).toContain("--all --preserve-digests --digestfile digest oci:image docker://registry.gitlab.com/acme/web:1.11.0");
       expect(minor.calls).toContain("--all --preserve-digests oci:image docker://registry.gitlab.com/acme/web:latest");
 
@@ -253,6 +269,11 @@ const runImages = parseImagesText(
     "  repository: acme/api",
     "  source: {provider: gitlab, repo: acme/web}",
     "  scan: false",
+    "- name: multi",
+    "  registry: registry.gitlab.com",
+    "  repository: acme/multi",
+    "  platforms: [linux/amd64, linux/arm64]",
+    "  source: {provider: gitlab, repo: acme/web, dockerfile: multi/Dockerfile}",
     "",
   ].join("\n"),
   "images.yaml",
