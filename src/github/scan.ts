@@ -54,15 +54,25 @@ function script(...lines: string[]): string {
   return `${lines.join("\n")}\n`;
 }
 
+/**
+ * Bash lines that copy one platform (`os/arch[/variant]`, a quoted shell word) out of the
+ * built layout into `dest`, digests unchanged.
+ */
+function copyPlatform(platform: string, dest: string): string[] {
+  return [
+    `IFS=/ read -r os arch variant <<<${platform}`,
+    'platform=(--override-os "$os" --override-arch "$arch")',
+    'if [ -n "${variant:-}" ]; then platform+=(--override-variant "$variant"); fi',
+    `rm -rf ${dest}`,
+    "# --insecure-policy: a local layout this job just built has no signatures to check.",
+    `skopeo --insecure-policy "\${platform[@]}" copy --preserve-digests "oci:$RUNNER_TEMP/${LAYOUT_DIR}" ${dest.replace(/^"/, '"oci:')}`,
+  ];
+}
+
 /** Copies the scanned platform out of the built layout, digests unchanged. */
 const EXTRACT = script(
   "set -euo pipefail",
-  'IFS=/ read -r os arch variant <<<"$PLATFORM"',
-  'platform=(--override-os "$os" --override-arch "$arch")',
-  'if [ -n "${variant:-}" ]; then platform+=(--override-variant "$variant"); fi',
-  'rm -rf "$RUNNER_TEMP/' + SCAN_LAYOUT_DIR + '"',
-  "# --insecure-policy: a local layout this job just built has no signatures to check.",
-  'skopeo --insecure-policy "${platform[@]}" copy --preserve-digests "oci:$RUNNER_TEMP/' + LAYOUT_DIR + '" "oci:$RUNNER_TEMP/' + SCAN_LAYOUT_DIR + '"',
+  ...copyPlatform('"$PLATFORM"', '"$RUNNER_TEMP/' + SCAN_LAYOUT_DIR + '"'),
   "# Trivy reads trivy.yaml and .trivyignore from the working directory (the checkout) unless told",
   "# otherwise: the gate is images.yaml's, so the scan gets an empty config and an empty ignore file.",
   'printf \'{}\\n\' > "$RUNNER_TEMP/' + TRIVY_CONFIG + '"',
@@ -82,11 +92,7 @@ const SCAN_OTHERS = script(
   "n=0",
   'for p in "${platforms[@]}"; do',
   "  n=$((n + 1))",
-  '  IFS=/ read -r os arch variant <<<"$p"',
-  '  platform=(--override-os "$os" --override-arch "$arch")',
-  '  if [ -n "${variant:-}" ]; then platform+=(--override-variant "$variant"); fi',
-  '  rm -rf "$RUNNER_TEMP/' + SCAN_LAYOUT_DIR + '-$n"',
-  '  skopeo --insecure-policy "${platform[@]}" copy --preserve-digests "oci:$RUNNER_TEMP/' + LAYOUT_DIR + '" "oci:$RUNNER_TEMP/' + SCAN_LAYOUT_DIR + '-$n"',
+  ...copyPlatform('"$p"', '"$RUNNER_TEMP/' + SCAN_LAYOUT_DIR + '-$n"').map((line) => `  ${line}`),
   '  trivy image --config "$RUNNER_TEMP/' + TRIVY_CONFIG + '" --ignorefile "$RUNNER_TEMP/' + TRIVY_IGNORE + '" --skip-db-update --scanners vuln \\',
   '    --format json --quiet "${unfixed[@]}" --output "$RUNNER_TEMP/trivy-$n.json" --input "$RUNNER_TEMP/' + SCAN_LAYOUT_DIR + '-$n"',
   "done",

@@ -21,15 +21,14 @@ export interface SecretShape {
   registry?: string;
 }
 
+/** A generic Secret holding one token, which http steps read with `secret(name).password`. */
+function genericTokenSecret(name: string, project: string): SecretShape {
+  return { name, namespace: project, labels: { "kargo.akuity.io/cred-type": "generic" }, plain: {}, tokenKey: "password" };
+}
+
 /** `github-credentials`: the token the http dispatch step reads as `.password`. */
 export function githubCredentialsSecret(project: string): SecretShape {
-  return {
-    name: GITHUB_CREDENTIALS_SECRET,
-    namespace: project,
-    labels: { "kargo.akuity.io/cred-type": "generic" },
-    plain: {},
-    tokenKey: "password",
-  };
+  return genericTokenSecret(GITHUB_CREDENTIALS_SECRET, project);
 }
 
 function escapeRegex(text: string): string {
@@ -57,13 +56,7 @@ export function gitCredentialsSecret(project: string, repos: readonly string[]):
 
 /** `gitlab-credentials`: the GitLab token the pipeline steps read as `.password` (stack secret gitlabToken). */
 export function gitlabCredentialsSecret(project: string): SecretShape {
-  return {
-    name: GITLAB_CREDENTIALS_SECRET,
-    namespace: project,
-    labels: { "kargo.akuity.io/cred-type": "generic" },
-    plain: {},
-    tokenKey: "password",
-  };
+  return genericTokenSecret(GITLAB_CREDENTIALS_SECRET, project);
 }
 
 /**
